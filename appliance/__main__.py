@@ -1,0 +1,116 @@
+"""`python -m appliance COMMAND`: the processes and the operators' commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from appliance.errors import ArenaError
+from appliance.settings import Settings, load
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance import db, migrate
+
+    timeout = 120.0 if args.wait else 0.0
+    conn = db.wait_for_database(settings.database_url, timeout_s=timeout)
+    applied = migrate.apply_all(conn)
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    print(f"schema at version {migrate.head_version()}")
+    return 0
+
+
+def _api(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "appliance.api:create_app",
+        factory=True,
+        host=args.host,
+        port=settings.api_port,
+        workers=settings.api_workers,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.judging import worker
+
+    worker.run(settings)
+    return 0
+
+
+def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance import scheduler
+
+    scheduler.run(settings)
+    return 0
+
+
+def _users_create(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance import db
+    from appliance.accounts.users import create_user
+
+    conn = db.connect(settings.database_url)
+    _, token = create_user(conn, args.name, args.role)
+    print(token)
+    return 0
+
+
+def _catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.judging.worker import context, start_heartbeat
+    from appliance.problems.catalog import import_catalog
+
+    ctx = context()
+    stop = start_heartbeat(ctx)
+    try:
+        failed = import_catalog(ctx, Path(args.directory), lambda line: print(line, flush=True))
+    finally:
+        stop.set()
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m appliance")
+    commands = top.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument("--wait", action="store_true", help="wait up to 120 s for the database")
+    migrate.set_defaults(run=_migrate)
+    api = commands.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--host", default="0.0.0.0")  # noqa: S104 - the API is meant to be reached
+    api.set_defaults(run=_api)
+    commands.add_parser("worker", help="judge queued submissions").set_defaults(run=_worker)
+    commands.add_parser("scheduler", help="periodic jobs").set_defaults(run=_scheduler)
+    users = commands.add_parser("users").add_subparsers(dest="action", required=True)
+    create = users.add_parser("create", help="create a user; prints only the new token")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["admin", "author", "learner"])
+    create.set_defaults(run=_users_create)
+    catalog = commands.add_parser("catalog").add_subparsers(dest="action", required=True)
+    importer = catalog.add_parser("import", help="import, validate and publish problems")
+    importer.add_argument("directory")
+    importer.set_defaults(run=_catalog_import)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        return int(args.run(load(), args))
+    except ArenaError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Creating users and tokens, and resolving a bearer token to its user."""
+
+from __future__ import annotations
+
+import re
+
+from appliance.accounts import queries
+from appliance.accounts.tokens import ROLES, User, bearer_token, digest, new_token
+from appliance.db import Connection
+from appliance.errors import Conflict, Invalid, NotFound, Unauthorized
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def check_new_user(name: str, role: str) -> None:
+    if not _NAME.match(name):
+        raise Invalid("name must be 1-64 characters: letters, digits, '.', '_', '@', '-'")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+
+
+def create_user(conn: Connection, name: str, role: str) -> tuple[User, str]:
+    """A new user and their first token (the only time the token is seen)."""
+    check_new_user(name, role)
+    with conn.transaction():
+        row = queries.insert_user(conn, name, role)
+        if row is None:
+            raise Conflict(f"a user named {name!r} already exists")
+        user = User(row["id"], row["name"], row["role"])
+        token = new_token()
+        queries.insert_token(conn, user.id, digest(token))
+    return user, token
+
+
+def issue_token(conn: Connection, user_id: int) -> tuple[int, str]:
+    """Another token for an existing user: its id and the token."""
+    with conn.transaction():
+        if queries.user_by_id(conn, user_id) is None:
+            raise NotFound(f"no user with id {user_id}")
+        token = new_token()
+        row = queries.insert_token(conn, user_id, digest(token))
+    return row["id"], token
+
+
+def revoke(conn: Connection, token_id: int) -> None:
+    if queries.revoke_token(conn, token_id) is None:
+        raise NotFound(f"no live token with id {token_id}")
+
+
+def authenticate(conn: Connection, authorization: str | None) -> User:
+    token = bearer_token(authorization)
+    if token is None:
+        raise Unauthorized("missing or malformed 'Authorization: Bearer <token>' header")
+    row = queries.user_by_token_hash(conn, digest(token))
+    if row is None:
+        raise Unauthorized("unknown or revoked token")
+    return User(row["id"], row["name"], row["role"])

@@ -1,0 +1,160 @@
+"""The Litestar application: app factory, shared dependencies, and the one place where
+errors become HTTP responses (`{"detail", "type", "request_id"}`, never a stack trace)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from appliance import __version__, db, queue
+from appliance.accounts import routes as account_routes
+from appliance.accounts.tokens import User
+from appliance.accounts.users import authenticate
+from appliance.errors import ArenaError, RetryLater
+from appliance.health import routes as health_routes
+from appliance.problems import routes as problem_routes
+from appliance.settings import Settings, load
+from appliance.submissions import routes as submission_routes
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_STATUS_TYPES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request an id (the client's X-Request-ID when sane) and echo it back."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, kind, detail, headers = _describe(exc)
+    if status >= 500 and not isinstance(exc, ArenaError):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    request_id = request.scope.get("state", {}).get("request_id", "")
+    body = {"detail": detail, "type": kind, "request_id": request_id}
+    return Response(body, status_code=status, headers=headers)
+
+
+def _describe(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
+    if isinstance(exc, ArenaError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RetryLater) else {}
+        return exc.status_code, exc.error_type, exc.detail, headers
+    if isinstance(exc, ValidationException):
+        return _validation(exc)
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        return status, _STATUS_TYPES.get(status, "http_error"), str(exc.detail), {}
+    return 500, "internal_error", "internal error; the request id is in the logs", {}
+
+
+def _validation(exc: ValidationException) -> tuple[int, str, str, dict[str, str]]:
+    """A body that is not JSON is a 400; JSON of the wrong shape, or a bad parameter, a 422."""
+    problems = [
+        f"{item.get('key') or item.get('source') or 'body'}: {item.get('message')}"
+        for item in (exc.extra or [])
+        if isinstance(item, dict)
+    ]
+    if not problems:
+        return 400, "bad_request", str(exc.detail), {}
+    return 422, "validation_error", "; ".join(problems), {}
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings  # type: ignore[no-any-return]
+
+
+def provide_conn(state: State) -> Iterator[db.Connection]:
+    with state.pool.connection() as conn:
+        yield conn
+
+
+def provide_redis(state: State) -> redis.Redis:
+    return state.redis  # type: ignore[no-any-return]
+
+
+def provide_user(request: Request[Any, Any, Any], conn: db.Connection) -> User:
+    return authenticate(conn, request.headers.get("authorization"))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load()
+
+    def start(app: Litestar) -> None:
+        app.state.settings = settings
+        app.state.pool = db.open_pool(settings.database_url, max_size=8)
+        app.state.redis = queue.connect(settings.redis_url)
+
+    def stop(app: Litestar) -> None:
+        app.state.pool.close()
+        app.state.redis.close()
+
+    return Litestar(
+        route_handlers=[
+            *health_routes.handlers,
+            *account_routes.handlers,
+            *problem_routes.handlers,
+            *submission_routes.handlers,
+        ],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "conn": Provide(provide_conn, sync_to_thread=False),
+            "cache": Provide(provide_redis, sync_to_thread=False),
+            "user": Provide(provide_user, sync_to_thread=True),
+        },
+        exception_handlers={Exception: error_response},
+        middleware=[request_id_middleware],
+        on_startup=[start],
+        on_shutdown=[stop],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="QA Arena appliance",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,46 @@
+"""PostgreSQL connections: one pool per process for the API, plain connections elsewhere.
+
+Rows come back as dicts; the caller owns the transaction (`with conn.transaction()`)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
+
+from appliance.errors import InfrastructureError
+
+Connection = psycopg.Connection[DictRow]
+Row = dict[str, Any]
+
+
+def connect(url: str) -> Connection:
+    return psycopg.connect(url, row_factory=dict_row, autocommit=True)
+
+
+def open_pool(url: str, max_size: int = 8) -> ConnectionPool[Connection]:
+    pool: ConnectionPool[Connection] = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        open=False,
+        check=ConnectionPool.check_connection,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def wait_for_database(url: str, timeout_s: float) -> Connection:
+    """Connect, retrying until the server accepts connections or the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return connect(url)
+        except psycopg.OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise InfrastructureError(f"database not reachable: {exc}") from exc
+            time.sleep(0.5)

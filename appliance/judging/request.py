@@ -1,0 +1,48 @@
+"""What the worker sends the judge runner, and how long it may take. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
+
+from appliance.judging.report import PROTOCOL
+
+# Starting a container and importing pytest, with room for a loaded machine.
+CONTAINER_START_ALLOWANCE_S = 15.0
+# Golden runs at most three times (first, rerun, final check) and the twin once.
+GOLDEN_AND_TWIN_RUNS = 4
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class JudgeRequest:
+    tests: str
+    golden: str
+    mutants: Sequence[Variant]
+    wall_seconds: float
+    output_limit_bytes: int
+
+    def encode(self) -> bytes:
+        return msgspec.json.encode(
+            {
+                "protocol": PROTOCOL,
+                "tests": self.tests,
+                "golden": self.golden,
+                "mutants": [{"name": m.name, "code": m.code} for m in self.mutants],
+                "wall_seconds": self.wall_seconds,
+                "output_limit_bytes": self.output_limit_bytes,
+            }
+        )
+
+    def budget_seconds(self) -> float:
+        """The wall-clock limit of the whole container, enforced from outside. The runner
+        enforces each variant's limit itself, so hitting this one means the runner broke."""
+        runs = GOLDEN_AND_TWIN_RUNS + len(self.mutants)
+        return CONTAINER_START_ALLOWANCE_S + runs * (self.wall_seconds + 1.0)

@@ -1,0 +1,141 @@
+"""Running the judge runner in a Docker sandbox (DESIGN.md 4.1). Only workers call this."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import LogConfig, Ulimit
+
+from appliance.errors import InfrastructureError
+from appliance.judging.request import JudgeRequest
+from appliance.settings import Settings
+
+SANDBOX_LABEL = "arena.sandbox"
+WORKER_LABEL = "arena.worker"
+JOB_LABEL = "arena.job"
+JUDGE_UID = "10001:10001"
+FILE_SIZE_LIMIT = 16 * 1024 * 1024
+# The runner prints one report line; more than this means something is badly wrong.
+REPORT_LIMIT_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxRun:
+    stdout: bytes
+    exit_code: int
+    seconds: float
+
+
+def docker_client(timeout_s: float = 30.0) -> docker.DockerClient:
+    try:
+        return docker.from_env(timeout=int(timeout_s))
+    except docker.errors.DockerException as exc:
+        raise InfrastructureError(f"Docker is not reachable: {exc}") from exc
+
+
+def host_config(client: docker.DockerClient, settings: Settings) -> dict[str, object]:
+    memory = f"{settings.judge_memory_mb}m"
+    return client.api.create_host_config(
+        network_mode="none",
+        read_only=True,
+        tmpfs={"/tmp": f"rw,nosuid,nodev,size={settings.judge_tmpfs_mb}m,mode=1777"},  # noqa: S108 - inside the sandbox
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        pids_limit=settings.judge_pids_limit,
+        mem_limit=memory,
+        memswap_limit=memory,
+        nano_cpus=int(settings.judge_cpus * 1e9),
+        ulimits=[
+            Ulimit(name="nofile", soft=256, hard=256),
+            Ulimit(name="fsize", soft=FILE_SIZE_LIMIT, hard=FILE_SIZE_LIMIT),
+        ],
+        log_config=LogConfig(type="json-file", config={"max-size": "40m"}),
+        runtime=settings.judge_runtime,
+        ipc_mode="private",
+    )
+
+
+def run(
+    client: docker.DockerClient, settings: Settings, request: JudgeRequest, labels: dict[str, str]
+) -> SandboxRun:
+    """Start one container, feed it the request on stdin, wait, return its stdout.
+
+    The container is always removed, whatever happens."""
+    started = time.monotonic()
+    container_id = _create(client, settings, labels)
+    try:
+        _start_with_stdin(client, container_id, request.encode())
+        exit_code = _wait(client, container_id, request.budget_seconds())
+        stdout = client.api.logs(container_id, stdout=True, stderr=False)
+    except docker.errors.DockerException as exc:
+        raise InfrastructureError(f"sandbox failed: {exc}") from exc
+    finally:
+        remove(client, container_id)
+    if len(stdout) > REPORT_LIMIT_BYTES:
+        raise InfrastructureError("the judge runner printed more than a report")
+    return SandboxRun(stdout, exit_code, time.monotonic() - started)
+
+
+def _create(client: docker.DockerClient, settings: Settings, labels: dict[str, str]) -> str:
+    try:
+        created = client.api.create_container(
+            settings.judge_image,
+            stdin_open=True,  # with detach=False this sets StdinOnce: EOF when we close
+            detach=False,
+            environment={},
+            hostname="sandbox",
+            labels={SANDBOX_LABEL: "1", **labels},
+            host_config=host_config(client, settings),
+            network_disabled=True,
+        )
+    except docker.errors.ImageNotFound as exc:
+        raise InfrastructureError(f"judge image {settings.judge_image} is missing") from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        raise InfrastructureError(f"cannot create a sandbox: {exc}") from exc
+    return str(created["Id"])
+
+
+def _start_with_stdin(client: docker.DockerClient, container_id: str, payload: bytes) -> None:
+    attached = client.api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
+    raw: socket.socket = attached._sock
+    try:
+        client.api.start(container_id)
+        raw.sendall(payload)
+        raw.shutdown(socket.SHUT_WR)
+    finally:
+        attached.close()
+
+
+def _wait(client: docker.DockerClient, container_id: str, budget_s: float) -> int:
+    try:
+        result = client.api.wait(container_id, timeout=int(budget_s))
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+        raise InfrastructureError(
+            f"the sandbox exceeded its {budget_s:.0f} s budget and was killed"
+        ) from exc
+    return int(result.get("StatusCode", -1))
+
+
+def remove(client: docker.DockerClient, container_id: str) -> None:
+    try:
+        client.api.remove_container(container_id, force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.DockerException:
+        pass  # the reaper removes it later by its label
+
+
+def sandbox_containers(client: docker.DockerClient) -> list[dict[str, object]]:
+    return list(client.api.containers(all=True, filters={"label": SANDBOX_LABEL}))
+
+
+def image_id(client: docker.DockerClient, image: str) -> str | None:
+    try:
+        return str(client.api.inspect_image(image)["Id"])  # type: ignore[no-untyped-call]
+    except docker.errors.DockerException:
+        return None

@@ -1,0 +1,99 @@
+"""The worker process: one RQ worker that judges in Docker, with a heartbeat thread that
+tells PostgreSQL it lives and whether Docker and the judge image are there."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from dataclasses import dataclass
+
+import docker
+from rq import SimpleWorker
+
+from appliance import db, queue
+from appliance.judging import queries, sandbox
+from appliance.settings import Settings, load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    conn: db.Connection
+    docker: docker.DockerClient
+    name: str
+
+
+_context: WorkerContext | None = None
+
+
+def context() -> WorkerContext:
+    """This process's context, made on first use (jobs run in the worker process itself)."""
+    global _context
+    if _context is None:
+        settings = load()
+        _context = WorkerContext(
+            settings,
+            db.connect(settings.database_url),
+            sandbox.docker_client(),
+            worker_name(),
+        )
+    return _context
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def beat_once(conn: db.Connection, client: docker.DockerClient, name: str, image: str) -> None:
+    try:
+        client.ping()
+        image_id, docker_ok = sandbox.image_id(client, image), True
+    except docker.errors.DockerException:
+        image_id, docker_ok = None, False
+    queries.beat(conn, name, socket.gethostname(), os.getpid(), docker_ok, image_id)
+
+
+def _heartbeat_loop(ctx: WorkerContext, stop: threading.Event) -> None:
+    conn = db.connect(ctx.settings.database_url)
+    client = sandbox.docker_client()
+    while not stop.wait(ctx.settings.heartbeat_seconds):
+        try:
+            beat_once(conn, client, ctx.name, ctx.settings.judge_image)
+        except Exception:  # a missed beat must not end the thread; the next one retries
+            log.exception("heartbeat failed")
+            conn = _reconnect(ctx.settings.database_url, conn)
+
+
+def _reconnect(url: str, old: db.Connection) -> db.Connection:
+    old.close()
+    try:
+        return db.connect(url)
+    except Exception:
+        return old
+
+
+def start_heartbeat(ctx: WorkerContext) -> threading.Event:
+    """Beat now and then every few seconds until the returned event is set. Any process
+    that runs sandboxes beats, so the reaper leaves its containers alone."""
+    beat_once(ctx.conn, ctx.docker, ctx.name, ctx.settings.judge_image)
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat_loop, args=(ctx, stop), daemon=True).start()
+    return stop
+
+
+def run(settings: Settings) -> None:
+    """Work the judge queue until SIGTERM (RQ finishes the job under way first)."""
+    ctx = context()
+    stop = start_heartbeat(ctx)
+    connection = queue.connect(settings.redis_url)
+    worker = SimpleWorker([queue.judge_queue(connection)], connection=connection, name=ctx.name)
+    try:
+        worker.work(logging_level="INFO")
+    finally:
+        stop.set()
+        queries.forget(ctx.conn, ctx.name)

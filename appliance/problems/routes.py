@@ -1,0 +1,127 @@
+"""HTTP edge of problems: the published catalog for everyone, versions for authors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from litestar import get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from appliance import queue
+from appliance.accounts.tokens import User
+from appliance.db import Connection, Row
+from appliance.errors import Forbidden, Invalid, NotFound
+from appliance.problems import queries, versions
+from appliance.problems.bundle import DIFFICULTIES, from_mapping
+
+MAX_PAGE_SIZE = 100
+
+
+def require_author(user: User) -> None:
+    if user.role not in ("admin", "author"):
+        raise Forbidden("this needs the author or admin role")
+
+
+@get("/api/v1/problems", sync_to_thread=True)
+def list_problems(
+    user: User,
+    conn: Connection,
+    difficulty: str | None = None,
+    tag: str | None = None,
+    page: int = Parameter(default=1, ge=1),
+    page_size: int = Parameter(default=20, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:
+    """Published problems, easiest first, filtered by difficulty and tag."""
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise Invalid(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
+    rows = queries.list_published(conn, difficulty, tag, page_size, (page - 1) * page_size)
+    return {
+        "items": [{**row, "tags": list(row["tags"])} for row in rows],
+        "total": queries.count_published(conn, difficulty, tag),
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+@get("/api/v1/problems/{slug:str}", sync_to_thread=True)
+def problem_detail(slug: str, user: User, conn: Connection) -> dict[str, Any]:
+    """The current version of a problem as learners see it."""
+    version = queries.current_version(conn, slug)
+    if version is None:
+        raise NotFound(f"no published problem {slug!r}")
+    return {
+        "slug": version["slug"],
+        "title": version["title"],
+        "description_md": version["description_md"],
+        "function_signature": version["function_signature"],
+        "difficulty": version["difficulty"],
+        "tags": list(version["tags"]),
+        "version": version["number"],
+        "mutant_count": version["mutant_count"],
+        "golden_code": version["golden_code"] if version["show_golden"] else None,
+        "limits": {"wall_seconds": version["wall_seconds"]},
+    }
+
+
+@post("/api/v1/problems", status_code=HTTP_201_CREATED, sync_to_thread=True)
+def create_problem(
+    data: dict[str, Any], user: User, conn: Connection, cache: redis.Redis
+) -> dict[str, Any]:
+    """A new problem, or a new version of one whose content changed; validation is queued."""
+    require_author(user)
+    ref = versions.add_version(conn, from_mapping(data), created_by=user.id)
+    if ref.status == "validating":
+        queue.enqueue_validation(cache, ref.id)
+    return {"slug": ref.slug, "version": ref.number, "status": ref.status, "created": ref.created}
+
+
+@get("/api/v1/problems/{slug:str}/versions/{number:int}", sync_to_thread=True)
+def version_detail(slug: str, number: int, user: User, conn: Connection) -> dict[str, Any]:
+    """A version with its status, validation verdicts and mutants, for authors."""
+    require_author(user)
+    version = queries.version(conn, slug, number)
+    if version is None:
+        raise NotFound(f"problem {slug!r} has no version {number}")
+    return _version_view(version, queries.mutants_of(conn, version["id"]))
+
+
+def _version_view(version: Row, mutants: list[Row]) -> dict[str, Any]:
+    return {
+        "slug": version["slug"],
+        "version": version["number"],
+        "status": version["status"],
+        "validation": version["validation"],
+        "title": version["title"],
+        "difficulty": version["difficulty"],
+        "tags": list(version["tags"]),
+        "function_signature": version["function_signature"],
+        "show_golden": version["show_golden"],
+        "limits": {"wall_seconds": version["wall_seconds"]},
+        "description_md": version["description_md"],
+        "golden_code": version["golden_code"],
+        "reference_tests": version["reference_tests"],
+        "mutants": [
+            {"name": m["name"], "weight": m["weight"], "hint": m["hint"], "code": m["code"]}
+            for m in mutants
+        ],
+        "created_at": version["created_at"],
+        "validated_at": version["validated_at"],
+        "published_at": version["published_at"],
+    }
+
+
+@post(
+    "/api/v1/problems/{slug:str}/versions/{number:int}/publish",
+    status_code=HTTP_200_OK,
+    sync_to_thread=True,
+)
+def publish_version(slug: str, number: int, user: User, conn: Connection) -> dict[str, Any]:
+    """Make a valid version current; 409 unless it is valid."""
+    require_author(user)
+    versions.publish(conn, slug, number)
+    return {"slug": slug, "version": number, "status": "published"}
+
+
+handlers = [list_problems, problem_detail, create_problem, version_detail, publish_version]

@@ -1,0 +1,87 @@
+"""Creating, validating and publishing problem versions (DESIGN.md 4.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+
+from appliance.db import Connection
+from appliance.errors import Conflict, NotFound
+from appliance.judging import judge
+from appliance.judging.request import JudgeRequest, Variant
+from appliance.problems import queries
+from appliance.problems.bundle import ProblemBundle
+from appliance.problems.validation import judge_validation, refused
+from appliance.settings import Settings
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    id: int
+    slug: str
+    number: int
+    status: str
+    created: bool
+
+
+def add_version(conn: Connection, bundle: ProblemBundle, created_by: int | None) -> VersionRef:
+    """A new draft version, or the existing one when this exact content was seen before."""
+    with conn.transaction():
+        problem_id = queries.ensure_problem(conn, bundle.slug)
+        existing = queries.version_by_hash(conn, problem_id, bundle.content_hash())
+        if existing is not None:
+            return VersionRef(
+                existing["id"], bundle.slug, existing["number"], existing["status"], False
+            )
+        row = queries.insert_version(conn, problem_id, bundle, created_by)
+        queries.insert_mutants(conn, row["id"], bundle.mutants)
+    return VersionRef(row["id"], bundle.slug, row["number"], row["status"], True)
+
+
+def validate(
+    conn: Connection, client: docker.DockerClient, settings: Settings, version_id: int
+) -> str:
+    """Run the reference suite through the judge and record the verdict; the new status."""
+    version = queries.version_by_id(conn, version_id)
+    if version is None:
+        raise NotFound(f"no problem version with id {version_id}")
+    if version["status"] != "validating":
+        return str(version["status"])
+    validation = _judge_reference(conn, client, settings, version)
+    status = "valid" if validation["ok"] else "invalid"
+    queries.set_validation(conn, version_id, status, validation)
+    return status
+
+
+def _judge_reference(
+    conn: Connection, client: docker.DockerClient, settings: Settings, version: dict[str, Any]
+) -> dict[str, Any]:
+    mutants = queries.mutants_of(conn, version["id"])
+    if not mutants:
+        return refused("a problem needs at least one mutant")
+    request = JudgeRequest(
+        tests=version["reference_tests"],
+        golden=version["golden_code"],
+        mutants=[Variant(m["name"], m["code"]) for m in mutants],
+        wall_seconds=float(version["wall_seconds"]),
+        output_limit_bytes=settings.judge_output_limit_bytes,
+    )
+    labels = {"arena.job": f"validate-{version['id']}"}
+    return judge_validation(judge.judge(client, settings, request, labels))
+
+
+def publish(conn: Connection, slug: str, number: int) -> None:
+    """Make a valid version the problem's current one; the previous one is retired."""
+    with conn.transaction():
+        version = queries.version(conn, slug, number)
+        if version is None:
+            raise NotFound(f"problem {slug} has no version {number}")
+        if version["status"] == "published":
+            return
+        row = queries.mark_published(conn, version["id"])
+        if row is None:
+            raise Conflict(f"version {number} of {slug} is {version['status']}, not valid")
+        queries.retire_current(conn, row["problem_id"])
+        queries.set_current(conn, row["problem_id"], version["id"])

@@ -1,0 +1,87 @@
+"""The scheduler process: exactly one holds a PostgreSQL advisory lock (a second one idles)
+and runs short periodic jobs. It never judges and never talks to Docker: it re-queues what
+PostgreSQL says is unfinished and asks a worker to reap containers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import psycopg
+import redis
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from appliance import db, queries, queue
+from appliance.judging import queries as worker_queries
+from appliance.problems import queries as problem_queries
+from appliance.settings import Settings
+from appliance.submissions import queries as submission_queries
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_S = 5
+REAP_EVERY_S = 60
+LOCK_RETRY_S = 10
+# A PENDING row this old has had time to be queued; queue it again in case Redis lost it.
+PENDING_GRACE_S = 10
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    released: int
+    failed: int
+    enqueued: int
+
+
+def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepResult:
+    """Give submissions of dead workers back to the queue, end those that lost their worker
+    too often, and queue every PENDING submission and draft version Redis may have lost."""
+    dead = settings.worker_dead_after_seconds
+    failed = submission_queries.fail_abandoned(conn, dead, MAX_ATTEMPTS)
+    released = submission_queries.release_abandoned(conn, dead, MAX_ATTEMPTS)
+    enqueued = 0
+    for row in submission_queries.pending_ids(conn, PENDING_GRACE_S):
+        enqueued += queue.enqueue_submission(cache, str(row["id"]))
+    for row in problem_queries.versions_awaiting_validation(conn, PENDING_GRACE_S):
+        enqueued += queue.enqueue_validation(cache, row["id"])
+    worker_queries.forget_dead(conn, older_than_s=24 * 3600)
+    for row in released:
+        log.warning("submission %s lost its worker; queued again", row["id"])
+    return SweepResult(len(released), len(failed), enqueued)
+
+
+def _safe(name: str, job: object) -> None:
+    try:
+        job()  # type: ignore[operator]
+    except (redis.RedisError, psycopg.Error) as exc:
+        log.warning("%s skipped: %s", name, exc)
+
+
+def wait_for_lock(conn: db.Connection) -> None:
+    while not queries.try_lock(conn, queries.SCHEDULER_LOCK):
+        log.info("another scheduler holds the lock; idling")
+        time.sleep(LOCK_RETRY_S)
+
+
+def run(settings: Settings) -> None:
+    conn = db.wait_for_database(settings.database_url, timeout_s=120)
+    wait_for_lock(conn)
+    cache = queue.connect(settings.redis_url)
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        lambda: _safe("sweep", lambda: sweep(conn, cache, settings)),
+        "interval",
+        seconds=SWEEP_EVERY_S,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        lambda: _safe("reap", lambda: queue.enqueue_reap(cache)),
+        "interval",
+        seconds=REAP_EVERY_S,
+        max_instances=1,
+        coalesce=True,
+    )
+    log.info("scheduler holds the lock; sweeping every %d s", SWEEP_EVERY_S)
+    scheduler.start()

@@ -1,0 +1,179 @@
+"""SQL of submissions and their per-variant and per-test results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from appliance.db import Connection, Row
+
+DETAIL_COLUMNS = (
+    "s.id, s.user_id, s.status, s.reason, s.error_detail, s.score, s.killed_weight,"
+    " s.total_weight, s.killed_count, s.total_count, s.attempts, s.created_at, s.started_at,"
+    " s.finished_at, s.version_id, v.number AS version, p.slug AS problem"
+)
+
+
+def by_idempotency_key(conn: Connection, user_id: int, key: str) -> Row | None:
+    return conn.execute(
+        f"SELECT {DETAIL_COLUMNS}, s.code_sha256 FROM submissions s"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        " WHERE s.user_id = %s AND s.idempotency_key = %s",
+        (user_id, key),
+    ).fetchone()
+
+
+def count_pending(conn: Connection) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM submissions WHERE status = 'PENDING'").fetchone()
+    return int(row["n"]) if row else 0
+
+
+def insert(
+    conn: Connection,
+    user_id: int,
+    version_id: int,
+    code: str,
+    code_sha256: str,
+    idempotency_key: str | None,
+) -> Row | None:
+    """The new submission; None when this user already used the idempotency key."""
+    return conn.execute(
+        "INSERT INTO submissions (user_id, version_id, code, code_sha256, idempotency_key)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, idempotency_key) DO NOTHING"
+        " RETURNING id, status, created_at",
+        (user_id, version_id, code, code_sha256, idempotency_key),
+    ).fetchone()
+
+
+def detail(conn: Connection, submission_id: str) -> Row | None:
+    return conn.execute(
+        f"SELECT {DETAIL_COLUMNS} FROM submissions s"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        " WHERE s.id = %s",
+        (submission_id,),
+    ).fetchone()
+
+
+def count_visible(
+    conn: Connection, user_id: int | None, problem: str | None, status: str | None
+) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM submissions s"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        " WHERE (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
+        " AND (%(problem)s::text IS NULL OR p.slug = %(problem)s)"
+        " AND (%(status)s::text IS NULL OR s.status = %(status)s)",
+        {"user": user_id, "problem": problem, "status": status},
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def list_visible(
+    conn: Connection,
+    user_id: int | None,
+    problem: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    return conn.execute(
+        "SELECT s.id, p.slug AS problem, v.number AS version, s.status, s.reason, s.score,"
+        " s.created_at, s.finished_at FROM submissions s"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        " WHERE (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
+        " AND (%(problem)s::text IS NULL OR p.slug = %(problem)s)"
+        " AND (%(status)s::text IS NULL OR s.status = %(status)s)"
+        " ORDER BY s.created_at DESC, s.id LIMIT %(limit)s OFFSET %(offset)s",
+        {"user": user_id, "problem": problem, "status": status, "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def variant_runs(conn: Connection, submission_id: str) -> list[Row]:
+    return conn.execute(
+        "SELECT position, name, kind, verdict, duration_ms, limit_ms, output, output_truncated"
+        " FROM variant_results WHERE submission_id = %s ORDER BY position",
+        (submission_id,),
+    ).fetchall()
+
+
+def test_rows(conn: Connection, submission_id: str) -> list[Row]:
+    return conn.execute(
+        "SELECT position, test_name, outcome, duration_ms, message FROM test_results"
+        " WHERE submission_id = %s ORDER BY position, test_name",
+        (submission_id,),
+    ).fetchall()
+
+
+def claim(conn: Connection, submission_id: str, worker: str) -> Row | None:
+    """PENDING -> RUNNING for exactly one worker; None when another has it or it is done."""
+    return conn.execute(
+        "UPDATE submissions SET status = 'RUNNING', claimed_by = %s, attempts = attempts + 1,"
+        " started_at = now() WHERE id = %s AND status = 'PENDING'"
+        " RETURNING id, version_id, code, attempts",
+        (worker, submission_id),
+    ).fetchone()
+
+
+def finish(conn: Connection, submission_id: str, worker: str, fields: dict[str, Any]) -> Row | None:
+    """RUNNING -> a terminal status, only if this worker still holds the claim."""
+    return conn.execute(
+        "UPDATE submissions SET status = %(status)s, reason = %(reason)s,"
+        " error_detail = %(error_detail)s, score = %(score)s, killed_weight = %(killed_weight)s,"
+        " total_weight = %(total_weight)s, killed_count = %(killed_count)s,"
+        " total_count = %(total_count)s, finished_at = now()"
+        " WHERE id = %(id)s AND status = 'RUNNING' AND claimed_by = %(worker)s RETURNING id",
+        {**fields, "id": submission_id, "worker": worker},
+    ).fetchone()
+
+
+def insert_variant_runs(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO variant_results (submission_id, position, name, kind, verdict,"
+            " duration_ms, limit_ms, output, output_truncated)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
+def insert_test_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO test_results (submission_id, position, test_name, outcome,"
+            " duration_ms, message) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
+def release_abandoned(conn: Connection, dead_after_s: float, max_attempts: int) -> list[Row]:
+    """RUNNING submissions whose worker stopped beating go back to PENDING."""
+    return conn.execute(
+        "UPDATE submissions s SET status = 'PENDING', claimed_by = NULL"
+        " WHERE s.status = 'RUNNING' AND s.attempts < %(max)s AND NOT EXISTS ("
+        "  SELECT 1 FROM workers w WHERE w.name = s.claimed_by"
+        "  AND w.heartbeat_at > now() - make_interval(secs => %(dead)s))"
+        " RETURNING s.id",
+        {"dead": dead_after_s, "max": max_attempts},
+    ).fetchall()
+
+
+def fail_abandoned(conn: Connection, dead_after_s: float, max_attempts: int) -> list[Row]:
+    """RUNNING submissions that lost their worker too many times end as ERROR."""
+    return conn.execute(
+        "UPDATE submissions s SET status = 'ERROR', finished_at = now(),"
+        " error_detail = 'the worker judging it stopped ' || s.attempts || ' times'"
+        " WHERE s.status = 'RUNNING' AND s.attempts >= %(max)s AND NOT EXISTS ("
+        "  SELECT 1 FROM workers w WHERE w.name = s.claimed_by"
+        "  AND w.heartbeat_at > now() - make_interval(secs => %(dead)s))"
+        " RETURNING s.id",
+        {"dead": dead_after_s, "max": max_attempts},
+    ).fetchall()
+
+
+def pending_ids(conn: Connection, older_than_s: float) -> list[Row]:
+    return conn.execute(
+        "SELECT id FROM submissions WHERE status = 'PENDING'"
+        " AND created_at < now() - make_interval(secs => %s) ORDER BY created_at",
+        (older_than_s,),
+    ).fetchall()

@@ -1,0 +1,155 @@
+"""HTTP edge of submissions: submit a suite, read its result, list one's own."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+import redis
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from appliance import queue, ratelimit
+from appliance.accounts.tokens import User
+from appliance.db import Connection, Row
+from appliance.errors import Conflict, Invalid, NotFound, Overloaded, PayloadTooLarge, RateLimited
+from appliance.problems import queries as problem_queries
+from appliance.settings import Settings
+from appliance.submissions import queries, results
+
+log = logging.getLogger(__name__)
+STATUSES = ("PENDING", "RUNNING", "SUCCESS", "FAILURE", "ERROR")
+BACKLOG_RETRY_AFTER_S = 30
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class NewSubmission(msgspec.Struct, forbid_unknown_fields=True):
+    problem: str
+    code: str
+
+
+def _accepted(row: Row, problem: str, version: int) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "status": row["status"],
+        "problem": problem,
+        "version": version,
+        "created_at": row["created_at"],
+    }
+
+
+def _idempotency_key(request: Request[Any, Any, Any]) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    return key
+
+
+def _replay(conn: Connection, user: User, key: str, digest: str, problem: str) -> Row | None:
+    """The submission already made with this key, if any; 409 if the key's request differs."""
+    existing = queries.by_idempotency_key(conn, user.id, key)
+    if existing is None:
+        return None
+    if existing["code_sha256"] != digest or existing["problem"] != problem:
+        raise Conflict("this Idempotency-Key was used for a different submission")
+    return existing
+
+
+def _admit(conn: Connection, cache: redis.Redis, settings: Settings, user: User) -> None:
+    wait = ratelimit.retry_after(cache, user.id, settings.rate_limit_per_minute, ratelimit.clock())
+    if wait is not None:
+        raise RateLimited(f"more than {settings.rate_limit_per_minute} submissions a minute", wait)
+    if queries.count_pending(conn) >= settings.max_pending:
+        raise Overloaded("the judging backlog is full", BACKLOG_RETRY_AFTER_S)
+
+
+@post("/api/v1/submissions", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+def submit(
+    request: Request[Any, Any, Any],
+    data: NewSubmission,
+    user: User,
+    conn: Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Store a suite for judging (PENDING) and queue it."""
+    if len(data.code.encode()) > settings.max_code_bytes:
+        raise PayloadTooLarge(f"code is larger than {settings.max_code_bytes} bytes")
+    key = _idempotency_key(request)
+    digest = hashlib.sha256(data.code.encode()).hexdigest()
+    if key is not None and (done := _replay(conn, user, key, digest, data.problem)) is not None:
+        return _accepted(done, data.problem, done["version"])
+    version = problem_queries.current_version(conn, data.problem)
+    if version is None:
+        raise NotFound(f"no published problem {data.problem!r}")
+    _admit(conn, cache, settings, user)
+    row = queries.insert(conn, user.id, version["id"], data.code, digest, key)
+    if row is None:  # a concurrent request with the same key won the race
+        assert key is not None
+        row = _replay(conn, user, key, digest, data.problem)
+        assert row is not None
+        return _accepted(row, data.problem, row["version"])
+    _enqueue(cache, str(row["id"]))
+    return _accepted(row, data.problem, version["number"])
+
+
+def _enqueue(cache: redis.Redis, submission_id: str) -> None:
+    """Queue it; if Redis is down the row stays PENDING and the scheduler queues it later."""
+    try:
+        queue.enqueue_submission(cache, submission_id)
+    except redis.RedisError as exc:
+        log.warning("submission %s stored but not queued yet: %s", submission_id, exc)
+
+
+def _visible(conn: Connection, user: User, submission_id: str) -> Row:
+    """The submission if this user may see it; 404 otherwise, so ids do not leak."""
+    try:
+        uuid.UUID(submission_id)
+    except ValueError:
+        raise NotFound(f"no submission {submission_id!r}") from None
+    row = queries.detail(conn, submission_id)
+    if row is None or (row["user_id"] != user.id and not user.is_admin):
+        raise NotFound(f"no submission {submission_id!r}")
+    return row
+
+
+@get("/api/v1/submissions/{submission_id:str}", sync_to_thread=True)
+def submission_detail(submission_id: str, user: User, conn: Connection) -> dict[str, Any]:
+    """Status, score, per-variant verdicts and the kill matrix of one submission."""
+    row = _visible(conn, user, submission_id)
+    hints = {m["name"]: m["hint"] for m in problem_queries.mutants_of(conn, row["version_id"])}
+    return results.detail(
+        row,
+        queries.variant_runs(conn, submission_id),
+        queries.test_rows(conn, submission_id),
+        hints,
+    )
+
+
+@get("/api/v1/submissions", sync_to_thread=True)
+def list_submissions(
+    user: User,
+    conn: Connection,
+    problem: str | None = None,
+    status: str | None = None,
+    page: int = Parameter(default=1, ge=1),
+    page_size: int = Parameter(default=20, ge=1, le=100),
+) -> dict[str, Any]:
+    """The user's own submissions, newest first (an admin sees everyone's)."""
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}")
+    owner = None if user.is_admin else user.id
+    rows = queries.list_visible(conn, owner, problem, status, page_size, (page - 1) * page_size)
+    return {
+        "items": [{**row, "id": str(row["id"])} for row in rows],
+        "total": queries.count_visible(conn, owner, problem, status),
+        "page": page,
+        "page_size": page_size,
+    }
+
+
+handlers = [submit, submission_detail, list_submissions]

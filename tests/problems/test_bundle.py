@@ -1,0 +1,106 @@
+"""Reading and checking problem bundles: the catalog format and the API's JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from appliance.errors import Invalid
+from appliance.problems.bundle import from_directory, from_mapping
+from tests.bundles import GOLDEN, mini_bundle
+
+
+def as_json(**changes: Any) -> dict[str, Any]:
+    bundle = mini_bundle()
+    data = dataclasses.asdict(bundle)
+    data["limits"] = {"wall_seconds": data.pop("wall_seconds")}
+    data["tags"] = list(data["tags"])
+    data["mutants"] = [dict(m) for m in data["mutants"]]
+    data.update(changes)
+    return data
+
+
+def test_the_api_json_round_trips_to_the_same_bundle() -> None:
+    assert from_mapping(as_json()) == mini_bundle()
+
+
+def test_the_content_hash_changes_with_any_field() -> None:
+    changed = dataclasses.replace(mini_bundle(), title="Another title")
+    assert changed.content_hash() != mini_bundle().content_hash()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"slug": "Bad Slug"}, "slug"),
+        ({"difficulty": "Trivial"}, "difficulty"),
+        ({"limits": {"wall_seconds": 0}}, "wall_seconds"),
+        ({"limits": {"wall_seconds": "5"}}, "wall_seconds"),
+        ({"mutants": []}, "1 to 50 mutants"),
+        ({"title": ""}, "title"),
+        ({"tags": "x"}, "tags"),
+        ({"show_golden": "yes"}, "show_golden"),
+        ({"golden_code": "def f(:\n"}, "syntax error"),
+        ({"mutants": [{"name": "same", "code": GOLDEN, "weight": 1}]}, "equals the golden"),
+        ({"mutants": [{"name": "m", "code": GOLDEN + "\n# only a comment\n", "weight": 1}]},
+         "equals the golden"),
+        ({"mutants": [{"name": "m", "code": "x = 1\n", "weight": 6}]}, "weight"),
+        ({"mutants": [{"name": "m", "code": "x = 1\n", "weight": True}]}, "weight"),
+        ({"mutants": [{"name": "Bad-Name", "code": "x = 1\n", "weight": 1}]}, "mutant name"),
+        ({"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "m", "code": "x = 2\n"}]},
+         "two mutants"),
+        ({"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "n", "code": "x = 1\n"}]},
+         "equals mutant m"),
+        ({"limits": []}, "limits"),
+    ],
+)
+def test_a_bad_bundle_is_refused_with_a_clear_message(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(Invalid, match=message):
+        from_mapping(as_json(**changes))
+
+
+def write_folder(root: Path) -> Path:
+    folder = root / "mini-clamp"
+    (folder / "mutants").mkdir(parents=True)
+    bundle = mini_bundle()
+    toml = [
+        'slug = "mini-clamp"', 'title = "Clamp (test problem)"', 'difficulty = "Easy"',
+        'tags = ["boundaries"]', 'function_signature = "def clamp(x, lo, hi)"',
+        "show_golden = true", "[limits]", "wall_seconds = 5",
+    ]
+    for mutant in bundle.mutants:
+        toml += ["[[mutants]]", f'name = "{mutant.name}"', f"weight = {mutant.weight}",
+                 f'hint = "{mutant.hint}"']
+        (folder / "mutants" / f"{mutant.name}.py").write_text(mutant.code)
+    (folder / "problem.toml").write_text("\n".join(toml) + "\n")
+    (folder / "description.md").write_text(bundle.description_md)
+    (folder / "golden.py").write_text(bundle.golden_code)
+    (folder / "reference_test.py").write_text(bundle.reference_tests)
+    return folder
+
+
+def test_a_catalog_folder_reads_as_the_same_bundle(tmp_path: Path) -> None:
+    assert from_directory(write_folder(tmp_path)) == mini_bundle()
+
+
+def test_a_mutant_file_without_an_entry_is_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path)
+    (folder / "mutants" / "stray.py").write_text("x = 1\n")
+    with pytest.raises(Invalid, match="stray"):
+        from_directory(folder)
+
+
+def test_a_folder_named_unlike_its_slug_is_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path)
+    with pytest.raises(Invalid, match="differs from the folder"):
+        from_directory(folder.rename(tmp_path / "other"))
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path)
+    (folder / "golden.py").unlink()
+    with pytest.raises(Invalid, match="golden.py"):
+        from_directory(folder)

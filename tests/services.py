@@ -1,0 +1,87 @@
+"""Throwaway PostgreSQL and Redis servers for the test session: real servers on free
+loopback ports, data in a temporary folder, gone when the session ends."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: drop to the postgres user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return command
+
+
+def _wait_for_port(port: int, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen on port {port} within {timeout_s} s")
+
+
+@contextmanager
+def postgres(base: Path) -> Iterator[str]:
+    """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`."""
+    data = base / "pgdata"
+    data.mkdir(parents=True)
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (base, data):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "arena", "--auth=trust",
+                      "--no-sync", "-E", "UTF8"]),
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        _as_postgres([str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+                      "-k", str(base), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                      "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                      "-c", "max_connections=200"]),
+        stdout=subprocess.DEVNULL, stderr=open(base / "postgres.log", "wb"),  # noqa: SIM115
+    )
+    try:
+        _wait_for_port(port, 30, "PostgreSQL")
+        yield f"postgresql://arena@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextmanager
+def redis_server(base: Path) -> Iterator[str]:
+    port = free_port()
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(base)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port, 15, "Redis")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
