@@ -45,6 +45,8 @@ def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepR
         enqueued += queue.enqueue_submission(cache, str(row["id"]))
     for row in problem_queries.versions_awaiting_validation(conn, PENDING_GRACE_S):
         enqueued += queue.enqueue_validation(cache, row["id"])
+    if released or failed:  # a worker died: remove its sandbox containers now
+        queue.enqueue_reap(cache)
     worker_queries.forget_dead(conn, older_than_s=24 * 3600)
     for row in released:
         log.warning("submission %s lost its worker; queued again", row["id"])

@@ -26,7 +26,7 @@ MUTANTS = {
     ),
 }
 
-STRONG_SUITE = '''\
+STRONG_SUITE = """\
 import pytest
 from target import clamp
 
@@ -45,18 +45,18 @@ def test_below_is_clamped():
 def test_inverted_range_is_refused():
     with pytest.raises(ValueError):
         clamp(1, 5, 0)
-'''
+"""
 
 # Kills only bounds_swapped (weight 1 of 6): score 30 + 70 * 1 // 6 = 41.
-WEAK_SUITE = '''\
+WEAK_SUITE = """\
 from target import clamp
 
 def test_inside_is_unchanged():
     assert clamp(5, 0, 10) == 5
-'''
+"""
 
 
-def mini_bundle(slug: str = "mini-clamp") -> ProblemBundle:
+def mini_bundle(slug: str = "mini-clamp", wall_seconds: float = 5.0) -> ProblemBundle:
     return ProblemBundle(
         slug=slug,
         title="Clamp (test problem)",
@@ -64,7 +64,7 @@ def mini_bundle(slug: str = "mini-clamp") -> ProblemBundle:
         tags=("boundaries",),
         function_signature="def clamp(x, lo, hi)",
         show_golden=True,
-        wall_seconds=5.0,
+        wall_seconds=wall_seconds,
         description_md="Limit x to [lo, hi]; ValueError when lo > hi.",
         golden_code=GOLDEN,
         reference_tests=STRONG_SUITE,

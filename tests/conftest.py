@@ -29,6 +29,9 @@ from tests.bundles import mini_bundle
 
 JUDGE_IMAGE = os.environ.get("ARENA_JUDGE_IMAGE", "arena/judge:latest")
 TEMPLATE = "arena_template"
+PROBLEM = "mini-clamp"
+# The same problem with a 1 s wall limit, for suites that are meant to time out.
+FAST_PROBLEM = "mini-clamp-fast"
 _database_numbers = itertools.count()
 
 
@@ -62,7 +65,9 @@ def docker_engine() -> docker.DockerClient:
         client.ping()
         client.api.inspect_image(JUDGE_IMAGE)
     except docker.errors.DockerException as exc:
-        pytest.fail(f"Docker with the judge image {JUDGE_IMAGE} is required (ops/dev.sh test): {exc}")
+        pytest.fail(
+            f"Docker with the judge image {JUDGE_IMAGE} is required (ops/dev.sh test): {exc}"
+        )
     return client
 
 
@@ -107,9 +112,10 @@ def template_database(
         settings = make_settings(url, redis_base_url)
         ctx = WorkerContext(settings, conn, docker_engine, "template-builder")
         beat_once(conn, docker_engine, ctx.name, JUDGE_IMAGE)
-        ref = versions.add_version(conn, mini_bundle(), created_by=None)
-        assert versions.validate(conn, docker_engine, settings, ref.id) == "valid"
-        versions.publish(conn, ref.slug, ref.number)
+        for bundle in (mini_bundle(), mini_bundle(FAST_PROBLEM, wall_seconds=1.0)):
+            ref = versions.add_version(conn, bundle, created_by=None)
+            assert versions.validate(conn, docker_engine, settings, ref.id) == "valid"
+            versions.publish(conn, ref.slug, ref.number)
         conn.execute("DELETE FROM workers")
     admin.close()
     return TEMPLATE
@@ -152,9 +158,7 @@ def cache(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def worker_ctx(
-    settings: Settings, docker_engine: docker.DockerClient
-) -> Iterator[WorkerContext]:
+def worker_ctx(settings: Settings, docker_engine: docker.DockerClient) -> Iterator[WorkerContext]:
     """The context jobs run with in this process, as a worker process would have it."""
     with db.connect(settings.database_url) as connection:
         ctx = WorkerContext(settings, connection, docker_engine, f"test-worker-{os.getpid()}")

@@ -11,8 +11,13 @@ from appliance.errors import InfrastructureError
 from appliance.judging.report import decode
 from appliance.judging.request import JudgeRequest, Variant
 
-RUN = {"name": "golden", "verdict": "passed", "duration_ms": 12, "limit_ms": 5000,
-       "tests": [{"name": "test_a", "outcome": "passed", "duration_ms": 1, "message": ""}]}
+RUN = {
+    "name": "golden",
+    "verdict": "passed",
+    "duration_ms": 12,
+    "limit_ms": 5000,
+    "tests": [{"name": "test_a", "outcome": "passed", "duration_ms": 1, "message": ""}],
+}
 
 
 def line(**fields: object) -> bytes:
@@ -37,7 +42,10 @@ def test_killed_by_lists_failed_and_errored_tests() -> None:
         {"name": "t3", "outcome": "error", "duration_ms": 1},
     ]
     mutant = {**RUN, "name": "m", "verdict": "killed", "tests": tests}
-    assert decode(line(golden=[RUN], twin=RUN, mutants=[mutant])).mutants[0].killed_by == ("t1", "t3")
+    assert decode(line(golden=[RUN], twin=RUN, mutants=[mutant])).mutants[0].killed_by == (
+        "t1",
+        "t3",
+    )
 
 
 @pytest.mark.parametrize(

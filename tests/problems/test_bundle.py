@@ -45,19 +45,27 @@ def test_the_content_hash_changes_with_any_field() -> None:
         ({"show_golden": "yes"}, "show_golden"),
         ({"golden_code": "def f(:\n"}, "syntax error"),
         ({"mutants": [{"name": "same", "code": GOLDEN, "weight": 1}]}, "equals the golden"),
-        ({"mutants": [{"name": "m", "code": GOLDEN + "\n# only a comment\n", "weight": 1}]},
-         "equals the golden"),
+        (
+            {"mutants": [{"name": "m", "code": GOLDEN + "\n# only a comment\n", "weight": 1}]},
+            "equals the golden",
+        ),
         ({"mutants": [{"name": "m", "code": "x = 1\n", "weight": 6}]}, "weight"),
         ({"mutants": [{"name": "m", "code": "x = 1\n", "weight": True}]}, "weight"),
         ({"mutants": [{"name": "Bad-Name", "code": "x = 1\n", "weight": 1}]}, "mutant name"),
-        ({"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "m", "code": "x = 2\n"}]},
-         "two mutants"),
-        ({"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "n", "code": "x = 1\n"}]},
-         "equals mutant m"),
+        (
+            {"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "m", "code": "x = 2\n"}]},
+            "two mutants",
+        ),
+        (
+            {"mutants": [{"name": "m", "code": "x = 1\n"}, {"name": "n", "code": "x = 1\n"}]},
+            "equals mutant m",
+        ),
         ({"limits": []}, "limits"),
     ],
 )
-def test_a_bad_bundle_is_refused_with_a_clear_message(changes: dict[str, Any], message: str) -> None:
+def test_a_bad_bundle_is_refused_with_a_clear_message(
+    changes: dict[str, Any], message: str
+) -> None:
     with pytest.raises(Invalid, match=message):
         from_mapping(as_json(**changes))
 
@@ -67,13 +75,22 @@ def write_folder(root: Path) -> Path:
     (folder / "mutants").mkdir(parents=True)
     bundle = mini_bundle()
     toml = [
-        'slug = "mini-clamp"', 'title = "Clamp (test problem)"', 'difficulty = "Easy"',
-        'tags = ["boundaries"]', 'function_signature = "def clamp(x, lo, hi)"',
-        "show_golden = true", "[limits]", "wall_seconds = 5",
+        'slug = "mini-clamp"',
+        'title = "Clamp (test problem)"',
+        'difficulty = "Easy"',
+        'tags = ["boundaries"]',
+        'function_signature = "def clamp(x, lo, hi)"',
+        "show_golden = true",
+        "[limits]",
+        "wall_seconds = 5",
     ]
     for mutant in bundle.mutants:
-        toml += ["[[mutants]]", f'name = "{mutant.name}"', f"weight = {mutant.weight}",
-                 f'hint = "{mutant.hint}"']
+        toml += [
+            "[[mutants]]",
+            f'name = "{mutant.name}"',
+            f"weight = {mutant.weight}",
+            f'hint = "{mutant.hint}"',
+        ]
         (folder / "mutants" / f"{mutant.name}.py").write_text(mutant.code)
     (folder / "problem.toml").write_text("\n".join(toml) + "\n")
     (folder / "description.md").write_text(bundle.description_md)

@@ -20,7 +20,9 @@ def report(
     mutants: dict[str, str] | None = None,
     syntax_error: str | None = None,
 ) -> Report:
-    mutant_verdicts = mutants if mutants is not None else {"a": "killed", "b": "timeout", "c": "survived"}
+    mutant_verdicts = (
+        mutants if mutants is not None else {"a": "killed", "b": "timeout", "c": "survived"}
+    )
     return Report(
         protocol=1,
         syntax_error=syntax_error,
@@ -34,7 +36,9 @@ def report(
     ("killed", "total", "expected"),
     [(0, 6, 30), (1, 6, 41), (5, 6, 88), (6, 6, 100), (2, 3, 76), (1, 1, 100)],
 )
-def test_score_is_30_plus_floor_of_70_times_killed_share(killed: int, total: int, expected: int) -> None:
+def test_score_is_30_plus_floor_of_70_times_killed_share(
+    killed: int, total: int, expected: int
+) -> None:
     assert score(killed, total) == expected
 
 

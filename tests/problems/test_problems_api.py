@@ -1,0 +1,127 @@
+"""Authoring through the API: create, validate in the real judge, publish; and what
+learners may and may not see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.testing import TestClient
+
+from tests.bundles import GOLDEN
+from tests.conftest import bearer
+from tests.problems.test_bundle import as_json
+
+
+def create(api: TestClient[Any], token: str, **changes: Any) -> dict[str, Any]:
+    response = api.post(
+        "/api/v1/problems", json=as_json(slug="new-clamp", **changes), headers=bearer(token)
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def version(api: TestClient[Any], token: str, number: int) -> dict[str, Any]:
+    response = api.get(f"/api/v1/problems/new-clamp/versions/{number}", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_an_author_creates_validates_and_publishes_a_problem(
+    api: TestClient[Any], author_token: str, learner_token: str, drain: Callable[[], None]
+) -> None:
+    created = create(api, author_token)
+    assert created == {"slug": "new-clamp", "version": 1, "status": "validating", "created": True}
+    assert api.get("/api/v1/problems/new-clamp", headers=bearer(learner_token)).status_code == 404
+    drain()
+    validated = version(api, author_token, 1)
+    assert validated["status"] == "valid"
+    assert validated["validation"]["ok"] is True
+    kinds = [v["kind"] for v in validated["validation"]["variants"]]
+    assert kinds.count("mutant") == 3 and "twin" in kinds
+    published = api.post(
+        "/api/v1/problems/new-clamp/versions/1/publish", headers=bearer(author_token)
+    )
+    assert published.json() == {"slug": "new-clamp", "version": 1, "status": "published"}
+    seen = api.get("/api/v1/problems/new-clamp", headers=bearer(learner_token)).json()
+    assert seen["version"] == 1 and seen["mutant_count"] == 3 and seen["golden_code"] == GOLDEN
+    assert "mutants" not in seen
+
+
+def test_unchanged_content_is_the_same_version_and_changed_content_a_new_one(
+    api: TestClient[Any], author_token: str
+) -> None:
+    assert create(api, author_token)["version"] == 1
+    assert create(api, author_token)["created"] is False
+    assert create(api, author_token, title="Clamp, second edition")["version"] == 2
+
+
+def test_a_version_whose_reference_suite_misses_a_mutant_is_invalid_and_cannot_be_published(
+    api: TestClient[Any], author_token: str, drain: Callable[[], None]
+) -> None:
+    weak = "from target import clamp\n\ndef test_inside():\n    assert clamp(5, 0, 10) == 5\n"
+    create(api, author_token, reference_tests=weak)
+    drain()
+    invalid = version(api, author_token, 1)
+    assert invalid["status"] == "invalid"
+    assert "mutant upper_exclusive survives the reference suite" in invalid["validation"]["reasons"]
+    refused = api.post(
+        "/api/v1/problems/new-clamp/versions/1/publish", headers=bearer(author_token)
+    )
+    assert refused.status_code == 409
+
+
+def test_publishing_a_new_version_moves_the_current_one_and_old_submissions_keep_theirs(
+    api: TestClient[Any], author_token: str, learner_token: str, drain: Callable[[], None]
+) -> None:
+    create(api, author_token)
+    drain()
+    api.post("/api/v1/problems/new-clamp/versions/1/publish", headers=bearer(author_token))
+    old = api.post(
+        "/api/v1/submissions",
+        json={"problem": "new-clamp", "code": "x = 1"},
+        headers=bearer(learner_token),
+    ).json()
+    create(api, author_token, title="Clamp v2")
+    drain()
+    api.post("/api/v1/problems/new-clamp/versions/2/publish", headers=bearer(author_token))
+    assert version(api, author_token, 1)["status"] == "retired"
+    assert (
+        api.get("/api/v1/problems/new-clamp", headers=bearer(learner_token)).json()["version"] == 2
+    )
+    mine = api.get(f"/api/v1/submissions/{old['id']}", headers=bearer(learner_token)).json()
+    assert mine["version"] == 1
+
+
+def test_learners_cannot_author_or_read_versions(api: TestClient[Any], learner_token: str) -> None:
+    assert (
+        api.post("/api/v1/problems", json=as_json(), headers=bearer(learner_token)).status_code
+        == 403
+    )
+    assert (
+        api.get("/api/v1/problems/mini-clamp/versions/1", headers=bearer(learner_token)).status_code
+        == 403
+    )
+
+
+def test_the_problem_list_filters_in_sql_and_pages(
+    api: TestClient[Any], learner_token: str
+) -> None:
+    listed = api.get(
+        "/api/v1/problems?difficulty=Easy&tag=boundaries", headers=bearer(learner_token)
+    ).json()
+    assert listed["total"] == 2
+    assert {item["slug"] for item in listed["items"]} == {"mini-clamp", "mini-clamp-fast"}
+    assert listed["items"][0]["mutant_count"] == 3
+    hard = api.get("/api/v1/problems?difficulty=Hard", headers=bearer(learner_token)).json()
+    assert hard["total"] == 0
+    paged = api.get("/api/v1/problems?page=2&page_size=1", headers=bearer(learner_token)).json()
+    assert len(paged["items"]) == 1 and paged["total"] == 2
+
+
+def test_a_bad_bundle_is_a_422_with_the_reason(api: TestClient[Any], author_token: str) -> None:
+    response = api.post(
+        "/api/v1/problems", json=as_json(difficulty="Trivial"), headers=bearer(author_token)
+    )
+    assert response.status_code == 422
+    assert "difficulty" in response.json()["detail"]

@@ -1,0 +1,96 @@
+"""The scheduler's sweep: PostgreSQL is the truth, so whatever Redis lost is queued again,
+and submissions of dead workers go back to the queue (or end as ERROR after 3 losses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from litestar.testing import TestClient
+
+from appliance import db, queue
+from appliance.scheduler import sweep
+from appliance.settings import Settings
+from tests.bundles import STRONG_SUITE
+from tests.submissions.helpers import submit
+
+
+def age(conn: db.Connection, submission_id: str) -> None:
+    conn.execute(
+        "UPDATE submissions SET created_at = now() - interval '1 minute' WHERE id = %s",
+        (submission_id,),
+    )
+
+
+def test_pending_submissions_lost_by_redis_are_queued_again(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    cache.flushdb()
+    age(conn, accepted["id"])
+    assert sweep(conn, cache, settings).enqueued == 1
+    assert queue.judge_queue(cache).job_ids == [accepted["id"]]
+    assert sweep(conn, cache, settings).enqueued == 0  # already queued: a no-op
+
+
+def test_a_running_submission_of_a_dead_worker_is_released(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    conn.execute(
+        "UPDATE submissions SET status = 'RUNNING', claimed_by = 'gone', attempts = 1"
+        " WHERE id = %s",
+        (accepted["id"],),
+    )
+    result = sweep(conn, cache, settings)
+    assert (result.released, result.failed) == (1, 0)
+    row = conn.execute(
+        "SELECT status, claimed_by FROM submissions WHERE id = %s", (accepted["id"],)
+    ).fetchone()
+    assert row == {"status": "PENDING", "claimed_by": None}
+    assert "reap-containers" in queue.judge_queue(cache).job_ids
+
+
+def test_a_submission_that_lost_its_worker_three_times_is_an_error(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    conn.execute(
+        "UPDATE submissions SET status = 'RUNNING', claimed_by = 'gone', attempts = 3"
+        " WHERE id = %s",
+        (accepted["id"],),
+    )
+    assert sweep(conn, cache, settings).failed == 1
+    row = conn.execute(
+        "SELECT status, error_detail FROM submissions WHERE id = %s", (accepted["id"],)
+    ).fetchone()
+    assert row is not None and row["status"] == "ERROR" and "3 times" in row["error_detail"]
+
+
+def test_a_live_workers_submission_is_left_alone(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    conn.execute("INSERT INTO workers (name, hostname, pid) VALUES ('alive', 'h', 1)")
+    conn.execute(
+        "UPDATE submissions SET status = 'RUNNING', claimed_by = 'alive', attempts = 1"
+        " WHERE id = %s",
+        (accepted["id"],),
+    )
+    assert sweep(conn, cache, settings).released == 0
