@@ -1,0 +1,11 @@
+"""Age in completed years."""
+
+from datetime import date
+
+
+def age_on(birth: date, on: date) -> int:
+    """Whole years between `birth` and `on`; a 29 February birthday falls on 1 March in common years."""
+    years = on.year - birth.year
+    if (on.month, on.day) < (birth.month, birth.day):
+        years -= 1
+    return years

@@ -1,0 +1,16 @@
+"""Parsing of URL query strings."""
+
+from urllib.parse import unquote_plus
+
+
+def parse_query(query: str) -> dict[str, list[str]]:
+    """Parse 'a=1&b=2&a=3' into {'a': ['1', '3'], 'b': ['2']}."""
+    if query.startswith("?"):
+        query = query[1:]
+    result: dict[str, list[str]] = {}
+    for segment in query.split("&"):
+        if not segment:
+            continue
+        key, _, value = segment.rpartition("=")
+        result.setdefault(unquote_plus(key), []).append(unquote_plus(value))
+    return result
