@@ -25,6 +25,7 @@ from appliance.accounts.tokens import User
 from appliance.accounts.users import authenticate
 from appliance.errors import ArenaError, RetryLater
 from appliance.health import routes as health_routes
+from appliance.injected import Db
 from appliance.problems import routes as problem_routes
 from appliance.settings import Settings, load
 from appliance.submissions import routes as submission_routes
@@ -116,7 +117,7 @@ def provide_redis(state: State) -> redis.Redis:
     return state.redis  # type: ignore[no-any-return]
 
 
-def provide_user(request: Request[Any, Any, Any], conn: db.Connection) -> User:
+def provide_user(request: Request[Any, Any, Any], conn: Db) -> User:
     return authenticate(conn, request.headers.get("authorization"))
 
 
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "conn": Provide(provide_conn, sync_to_thread=False),
+            "conn": Provide(provide_conn),
             "cache": Provide(provide_redis, sync_to_thread=False),
             "user": Provide(provide_user, sync_to_thread=True),
         },

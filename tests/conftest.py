@@ -59,7 +59,7 @@ def _block_outbound_network() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def docker_engine() -> docker.DockerClient:
+def docker_engine() -> Iterator[docker.DockerClient]:
     client = docker_client()
     try:
         client.ping()
@@ -68,12 +68,13 @@ def docker_engine() -> docker.DockerClient:
         pytest.fail(
             f"Docker with the judge image {JUDGE_IMAGE} is required (ops/dev.sh test): {exc}"
         )
-    return client
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with services.postgres(tmp_path_factory.mktemp("pg", numbered=True)) as url:
+def pg_admin_url() -> Iterator[str]:
+    with services.postgres() as url:
         yield url
 
 

@@ -8,6 +8,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,63 +42,39 @@ def _wait_for_port(port: int, timeout_s: float, what: str) -> None:
 
 
 @contextmanager
-def postgres(base: Path) -> Iterator[str]:
-    """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`."""
-    data = base / "pgdata"
-    data.mkdir(parents=True)
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`.
+
+    Its folder sits directly under the system temp dir: as root the server runs as the
+    postgres user, who cannot enter pytest's private temp folders."""
+    base = Path(tempfile.mkdtemp(prefix="arena-pg-"))
+    data = base / "data"
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
-        for path in (base, data):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    subprocess.run(
-        _as_postgres(
-            [
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "arena",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        _as_postgres(
-            [
-                str(PG_BIN / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(base),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
-                "max_connections=200",
-            ]
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=open(base / "postgres.log", "wb"),  # noqa: SIM115
-    )
+        os.chown(base, user.pw_uid, user.pw_gid)
     try:
-        _wait_for_port(port, 30, "PostgreSQL")
-        yield f"postgresql://arena@127.0.0.1:{port}/postgres"
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "arena", "--auth=trust",
+                          "--no-sync", "-E", "UTF8"]),
+            check=True, capture_output=True,
+        )
+        port = free_port()
+        with open(base / "server.log", "wb") as log:
+            server = subprocess.Popen(
+                _as_postgres([str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
+                              "-k", str(base), "-c", "listen_addresses=127.0.0.1",
+                              "-c", "fsync=off", "-c", "synchronous_commit=off",
+                              "-c", "full_page_writes=off", "-c", "max_connections=200"]),
+                stdout=subprocess.DEVNULL, stderr=log,
+            )
+        try:
+            _wait_for_port(port, 30, "PostgreSQL")
+            yield f"postgresql://arena@127.0.0.1:{port}/postgres"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @contextmanager

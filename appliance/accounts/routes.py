@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import msgspec
 from litestar import delete, post
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from appliance.accounts import users
-from appliance.accounts.tokens import User
-from appliance.db import Connection
 from appliance.errors import Forbidden
+from appliance.injected import CurrentUser, Db
 
 
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,13 +34,13 @@ class CreatedToken(msgspec.Struct):
     token: str
 
 
-def require_admin(user: User) -> None:
+def require_admin(user: CurrentUser) -> None:
     if not user.is_admin:
         raise Forbidden("this needs the admin role")
 
 
 @post("/api/v1/users", status_code=HTTP_201_CREATED, sync_to_thread=True)
-def create_user(data: NewUser, user: User, conn: Connection) -> CreatedUser:
+def create_user(data: JSONBody[NewUser], user: CurrentUser, conn: Db) -> CreatedUser:
     """Create a user; the response carries their first token, shown this once."""
     require_admin(user)
     created, token = users.create_user(conn, data.name, data.role)
@@ -48,7 +48,7 @@ def create_user(data: NewUser, user: User, conn: Connection) -> CreatedUser:
 
 
 @post("/api/v1/tokens", status_code=HTTP_201_CREATED, sync_to_thread=True)
-def create_token(data: NewToken, user: User, conn: Connection) -> CreatedToken:
+def create_token(data: JSONBody[NewToken], user: CurrentUser, conn: Db) -> CreatedToken:
     """Another token for a user, shown this once."""
     require_admin(user)
     token_id, token = users.issue_token(conn, data.user_id)
@@ -56,7 +56,7 @@ def create_token(data: NewToken, user: User, conn: Connection) -> CreatedToken:
 
 
 @delete("/api/v1/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True)
-def revoke_token(token_id: int, user: User, conn: Connection) -> None:
+def revoke_token(token_id: FromPath[int], user: CurrentUser, conn: Db) -> None:
     """Revoke a token; it stops working at once."""
     require_admin(user)
     users.revoke(conn, token_id)

@@ -14,8 +14,8 @@ from litestar.datastructures import State
 from appliance import __version__, migrate
 from appliance import queries as core_queries
 from appliance.health import queries
+from appliance.injected import Config
 from appliance.judging import queries as worker_queries
-from appliance.settings import Settings
 
 
 @get("/healthz", sync_to_thread=False)
@@ -24,7 +24,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _database(state: State, settings: Settings) -> dict[str, Any]:
+def _database(state: State, settings: Config) -> dict[str, Any]:
     try:
         with state.pool.connection(timeout=3) as conn:
             queries.ping(conn)
@@ -51,7 +51,7 @@ def _redis(state: State) -> str:
         return f"error: {exc}"
 
 
-def health_report(state: State, settings: Settings) -> dict[str, Any]:
+def health_report(state: State, settings: Config) -> dict[str, Any]:
     database = _database(state, settings)
     workers = database["workers"]
     with_docker = [w for w in workers if w["docker_ok"]]
@@ -87,25 +87,25 @@ def overall(checks: dict[str, Any], head: int) -> str:
     return "healthy" if checks["scheduler"] == "running" else "degraded"
 
 
-def _health_response(state: State, settings: Settings) -> Response[dict[str, Any]]:
+def _health_response(state: State, settings: Config) -> Response[dict[str, Any]]:
     report = health_report(state, settings)
     return Response(report, status_code=503 if report["status"] == "unhealthy" else 200)
 
 
 @get("/readyz", sync_to_thread=True)
-def readyz(state: State, settings: Settings) -> Response[dict[str, Any]]:
+def readyz(state: State, settings: Config) -> Response[dict[str, Any]]:
     """200 when the appliance can take and judge submissions, 503 otherwise."""
     return _health_response(state, settings)
 
 
 @get("/api/v1/health", sync_to_thread=True)
-def health(state: State, settings: Settings) -> Response[dict[str, Any]]:
+def health(state: State, settings: Config) -> Response[dict[str, Any]]:
     """Every component's status; 503 unless ready."""
     return _health_response(state, settings)
 
 
 @get("/api/v1/version", sync_to_thread=True)
-def version(state: State, settings: Settings) -> dict[str, Any]:
+def version(state: State, settings: Config) -> dict[str, Any]:
     """Version, git sha, schema version and the judge image the workers see."""
     report = health_report(state, settings)
     return {

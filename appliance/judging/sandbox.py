@@ -108,6 +108,7 @@ def _start_with_stdin(client: docker.DockerClient, container_id: str, payload: b
         raw.sendall(payload)
         raw.shutdown(socket.SHUT_WR)
     finally:
+        raw.close()
         attached.close()
 
 

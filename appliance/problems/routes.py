@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-import redis
 from litestar import get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from appliance import queue
-from appliance.accounts.tokens import User
-from appliance.db import Connection, Row
+from appliance.db import Row
 from appliance.errors import Forbidden, Invalid, NotFound
+from appliance.injected import Cache, CurrentUser, Db
 from appliance.problems import queries, versions
 from appliance.problems.bundle import DIFFICULTIES, from_mapping
 
 MAX_PAGE_SIZE = 100
 
 
-def require_author(user: User) -> None:
+def require_author(user: CurrentUser) -> None:
     if user.role not in ("admin", "author"):
         raise Forbidden("this needs the author or admin role")
 
 
 @get("/api/v1/problems", sync_to_thread=True)
 def list_problems(
-    user: User,
-    conn: Connection,
-    difficulty: str | None = None,
-    tag: str | None = None,
-    page: int = Parameter(default=1, ge=1),
-    page_size: int = Parameter(default=20, ge=1, le=MAX_PAGE_SIZE),
+    user: CurrentUser,
+    conn: Db,
+    difficulty: FromQuery[str | None] = None,
+    tag: FromQuery[str | None] = None,
+    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> dict[str, Any]:
     """Published problems, easiest first, filtered by difficulty and tag."""
     if difficulty is not None and difficulty not in DIFFICULTIES:
@@ -46,7 +45,7 @@ def list_problems(
 
 
 @get("/api/v1/problems/{slug:str}", sync_to_thread=True)
-def problem_detail(slug: str, user: User, conn: Connection) -> dict[str, Any]:
+def problem_detail(slug: FromPath[str], user: CurrentUser, conn: Db) -> dict[str, Any]:
     """The current version of a problem as learners see it."""
     version = queries.current_version(conn, slug)
     if version is None:
@@ -67,7 +66,7 @@ def problem_detail(slug: str, user: User, conn: Connection) -> dict[str, Any]:
 
 @post("/api/v1/problems", status_code=HTTP_201_CREATED, sync_to_thread=True)
 def create_problem(
-    data: dict[str, Any], user: User, conn: Connection, cache: redis.Redis
+    data: JSONBody[dict[str, Any]], user: CurrentUser, conn: Db, cache: Cache
 ) -> dict[str, Any]:
     """A new problem, or a new version of one whose content changed; validation is queued."""
     require_author(user)
@@ -78,7 +77,9 @@ def create_problem(
 
 
 @get("/api/v1/problems/{slug:str}/versions/{number:int}", sync_to_thread=True)
-def version_detail(slug: str, number: int, user: User, conn: Connection) -> dict[str, Any]:
+def version_detail(
+    slug: FromPath[str], number: FromPath[int], user: CurrentUser, conn: Db
+) -> dict[str, Any]:
     """A version with its status, validation verdicts and mutants, for authors."""
     require_author(user)
     version = queries.version(conn, slug, number)
@@ -117,7 +118,9 @@ def _version_view(version: Row, mutants: list[Row]) -> dict[str, Any]:
     status_code=HTTP_200_OK,
     sync_to_thread=True,
 )
-def publish_version(slug: str, number: int, user: User, conn: Connection) -> dict[str, Any]:
+def publish_version(
+    slug: FromPath[str], number: FromPath[int], user: CurrentUser, conn: Db
+) -> dict[str, Any]:
     """Make a valid version current; 409 unless it is valid."""
     require_author(user)
     versions.publish(conn, slug, number)

@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import redis
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from appliance import queue, ratelimit
-from appliance.accounts.tokens import User
-from appliance.db import Connection, Row
+from appliance.db import Row
 from appliance.errors import Conflict, Invalid, NotFound, Overloaded, PayloadTooLarge, RateLimited
+from appliance.injected import Cache, Config, CurrentUser, Db
 from appliance.problems import queries as problem_queries
 from appliance.settings import Settings
 from appliance.submissions import queries, results
@@ -49,7 +49,7 @@ def _idempotency_key(request: Request[Any, Any, Any]) -> str | None:
     return key
 
 
-def _replay(conn: Connection, user: User, key: str, digest: str, problem: str) -> Row | None:
+def _replay(conn: Db, user: CurrentUser, key: str, digest: str, problem: str) -> Row | None:
     """The submission already made with this key, if any; 409 if the key's request differs."""
     existing = queries.by_idempotency_key(conn, user.id, key)
     if existing is None:
@@ -59,7 +59,7 @@ def _replay(conn: Connection, user: User, key: str, digest: str, problem: str) -
     return existing
 
 
-def _admit(conn: Connection, cache: redis.Redis, settings: Settings, user: User) -> None:
+def _admit(conn: Db, cache: Cache, settings: Settings, user: CurrentUser) -> None:
     wait = ratelimit.retry_after(cache, user.id, settings.rate_limit_per_minute, ratelimit.clock())
     if wait is not None:
         raise RateLimited(f"more than {settings.rate_limit_per_minute} submissions a minute", wait)
@@ -70,11 +70,11 @@ def _admit(conn: Connection, cache: redis.Redis, settings: Settings, user: User)
 @post("/api/v1/submissions", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
 def submit(
     request: Request[Any, Any, Any],
-    data: NewSubmission,
-    user: User,
-    conn: Connection,
-    cache: redis.Redis,
-    settings: Settings,
+    data: JSONBody[NewSubmission],
+    user: CurrentUser,
+    conn: Db,
+    cache: Cache,
+    settings: Config,
 ) -> dict[str, Any]:
     """Store a suite for judging (PENDING) and queue it."""
     if len(data.code.encode()) > settings.max_code_bytes:
@@ -97,7 +97,7 @@ def submit(
     return _accepted(row, data.problem, version["number"])
 
 
-def _enqueue(cache: redis.Redis, submission_id: str) -> None:
+def _enqueue(cache: Cache, submission_id: str) -> None:
     """Queue it; if Redis is down the row stays PENDING and the scheduler queues it later."""
     try:
         queue.enqueue_submission(cache, submission_id)
@@ -105,7 +105,7 @@ def _enqueue(cache: redis.Redis, submission_id: str) -> None:
         log.warning("submission %s stored but not queued yet: %s", submission_id, exc)
 
 
-def _visible(conn: Connection, user: User, submission_id: str) -> Row:
+def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
     """The submission if this user may see it; 404 otherwise, so ids do not leak."""
     try:
         uuid.UUID(submission_id)
@@ -118,7 +118,7 @@ def _visible(conn: Connection, user: User, submission_id: str) -> Row:
 
 
 @get("/api/v1/submissions/{submission_id:str}", sync_to_thread=True)
-def submission_detail(submission_id: str, user: User, conn: Connection) -> dict[str, Any]:
+def submission_detail(submission_id: FromPath[str], user: CurrentUser, conn: Db) -> dict[str, Any]:
     """Status, score, per-variant verdicts and the kill matrix of one submission."""
     row = _visible(conn, user, submission_id)
     hints = {m["name"]: m["hint"] for m in problem_queries.mutants_of(conn, row["version_id"])}
@@ -132,12 +132,12 @@ def submission_detail(submission_id: str, user: User, conn: Connection) -> dict[
 
 @get("/api/v1/submissions", sync_to_thread=True)
 def list_submissions(
-    user: User,
-    conn: Connection,
-    problem: str | None = None,
-    status: str | None = None,
-    page: int = Parameter(default=1, ge=1),
-    page_size: int = Parameter(default=20, ge=1, le=100),
+    user: CurrentUser,
+    conn: Db,
+    problem: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The user's own submissions, newest first (an admin sees everyone's)."""
     if status is not None and status not in STATUSES:

@@ -31,8 +31,10 @@ def judged(
     return result(api, token, accepted["id"])
 
 
-def assert_no_sandbox_left(client: docker.DockerClient) -> None:
-    assert sandbox.sandbox_containers(client) == []
+def assert_no_sandbox_left(client: docker.DockerClient, submission_id: str) -> None:
+    """No container of this submission remains (other processes may share the engine)."""
+    label = f"{sandbox.JOB_LABEL}={submission_id}"
+    assert client.api.containers(all=True, filters={"label": label}) == []
 
 
 def test_a_strong_suite_kills_every_mutant_and_scores_100(
@@ -59,6 +61,7 @@ def test_a_weak_suite_scores_its_share_and_sees_hints_only_for_survivors(
     docker_engine: docker.DockerClient,
 ) -> None:
     got = judged(api, learner_token, drain, WEAK_SUITE)
+    assert_no_sandbox_left(docker_engine, got["id"])
     assert (got["status"], got["score"], got["killed_weight"], got["killed_count"]) == (
         "SUCCESS",
         41,
@@ -75,7 +78,6 @@ def test_a_weak_suite_scores_its_share_and_sees_hints_only_for_survivors(
     assert by_name["upper_exclusive"]["verdict"] == "survived"
     assert by_name["upper_exclusive"]["hint"] == "Try x equal to hi."
     assert "code" not in str(got["mutants"])
-    assert_no_sandbox_left(docker_engine)
 
 
 def test_the_kill_matrix_names_the_tests_that_killed_each_mutant(
@@ -93,13 +95,16 @@ FAILURES = {
     "no_tests": "from target import clamp\n\ndef helper():\n    return clamp(1, 0, 2)\n",
     "collection_error": "import no_such_module\n\ndef test_x():\n    assert True\n",
     "syntax_error": "def test_x(:\n    pass\n",
+    # Every run starts in a fresh process and /tmp is wiped between runs, so the suite
+    # tells the first run from later ones by how long after the runner it started.
     "flaky": (
-        "import os\nfrom target import clamp\n\n"
-        "def test_every_other_run():\n"
-        "    path = '/tmp/flaky-counter'\n"
-        "    n = int(open(path).read()) if os.path.exists(path) else 0\n"
-        "    open(path, 'w').write(str(n + 1))\n"
-        "    assert n % 2 == 0 and clamp(1, 0, 2) == 1\n"
+        "import os, time\nfrom target import clamp\n\n"
+        "def started(pid):\n"
+        "    with open(f'/proc/{pid}/stat') as stat:\n"
+        "        return int(stat.read().rsplit(')', 1)[1].split()[19])\n\n"
+        "def test_passes_in_the_first_run_only():\n"
+        "    time.sleep(3)\n"
+        "    assert started(os.getpid()) - started(1) < 250 and clamp(1, 0, 2) == 1\n"
     ),
     "introspection": (
         "import target\n\n"
@@ -119,7 +124,7 @@ def test_a_suite_at_fault_ends_in_failure_with_its_reason(
 ) -> None:
     got = judged(api, learner_token, drain, FAILURES[reason])
     assert (got["status"], got["reason"], got["score"]) == ("FAILURE", reason, 0)
-    assert_no_sandbox_left(docker_engine)
+    assert_no_sandbox_left(docker_engine, got["id"])
 
 
 def test_a_suite_slower_than_the_limit_on_golden_is_golden_timeout(

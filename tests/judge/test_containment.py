@@ -1,0 +1,258 @@
+"""Hostile suites and hostile variants: each gets a verdict, the runner still prints its
+report and exits 0 in bounded time, and nothing of one run reaches the next."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.judge.conftest import GOLDEN, MUTANTS, STRONG_SUITE, JudgeRun, judge_request, outcomes
+
+RunJudge = Callable[..., JudgeRun]
+
+
+def hostile_suite(body: str, imports: str = "import os") -> str:
+    lines = "\n".join(f"    {line}" for line in body.splitlines())
+    return f"{imports}\n\ndef test_hostile():\n{lines}\n"
+
+
+def test_fork_bomb_times_out_and_runner_still_reports(run_judge: RunJudge) -> None:
+    bomb = "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
+    run = run_judge(judge_request(hostile_suite(bomb), wall_seconds=1.5))
+
+    assert run.golden_verdicts() == ["timeout", "timeout"]  # the rerun could fork again
+    assert run.seconds < 20
+
+
+def test_memory_bomb_is_killed_and_runner_still_reports(run_judge: RunJudge) -> None:
+    bomb = "hoard = []\nwhile True:\n    hoard.append(b'x' * 10_000_000)"
+    run = run_judge(judge_request(hostile_suite(bomb), wall_seconds=10.0))
+
+    assert run.golden_verdicts() == ["error", "error"]
+    assert "killed by signal 9 (out of memory?)" in run.golden[0]["output"]
+    assert outcomes(run.golden[0]) == {"test_hostile": "error"}
+    assert run.golden[0]["duration_ms"] < 10_000
+
+
+def test_filling_tmp_fails_the_test_and_the_next_run_starts_empty(run_judge: RunJudge) -> None:
+    suite = """\
+import os
+
+def test_scratch_starts_empty():
+    assert os.listdir("/tmp") == [os.path.basename(os.path.dirname(__file__))]
+    assert os.listdir("/dev/shm") == []
+
+def test_fill_tmp():
+    for index in range(100):
+        with open(f"/tmp/fill-{index}", "wb") as handle:
+            handle.write(b"x" * 15_000_000)
+
+def test_fill_shm():
+    with open("/dev/shm/left-behind", "wb") as handle:
+        handle.write(b"x" * 1000)
+"""
+    run = run_judge(judge_request(suite))
+
+    for golden in run.golden:
+        assert outcomes(golden) == {
+            "test_scratch_starts_empty": "passed",
+            "test_fill_tmp": "failed",  # no space left on the 64 MB tmpfs
+            "test_fill_shm": "passed",
+        }
+    assert "No space left on device" in run.golden[0]["tests"][1]["message"]
+
+
+def test_output_flood_is_truncated_and_flagged(run_judge: RunJudge) -> None:
+    flood = "for _ in range(100):\n    print('x' * 1_000_000)\nassert False"
+    run = run_judge(judge_request(hostile_suite(flood), output_limit_bytes=10_000))
+
+    golden = run.golden[0]
+    assert golden["verdict"] == "failed"
+    assert golden["output_truncated"] is True
+    assert len(golden["output"].encode()) < 10_500
+    assert "bytes of output omitted" in golden["output"]
+    assert "1 failed" in golden["output"]  # the tail, with pytest's summary, is kept
+
+
+def test_an_endless_loop_at_import_time_times_out(run_judge: RunJudge) -> None:
+    run = run_judge(judge_request("while True:\n    pass\n\ndef test_x():\n    pass\n", wall_seconds=1.0))
+
+    assert run.golden_verdicts() == ["timeout", "timeout"]
+    assert run.golden[0]["tests"] == []
+    assert "time limit of 1 s exceeded" in run.golden[0]["output"]
+
+
+def test_a_long_sleep_times_out(run_judge: RunJudge) -> None:
+    run = run_judge(judge_request(hostile_suite("time.sleep(1000)", "import time"), wall_seconds=1.0))
+
+    assert run.golden_verdicts() == ["timeout", "timeout"]
+    assert run.seconds < 15
+
+
+# kill(-1, ...) signals every process but init and the caller: here also the zygote.
+STOP_EVERYTHING = "os.kill(-1, signal.SIGSTOP)\nos.kill(os.getpid(), signal.SIGSTOP)"
+
+
+@pytest.mark.parametrize(
+    "stop",
+    ["os.killpg(0, signal.SIGSTOP)", "os.kill(os.getpid(), signal.SIGSTOP)", STOP_EVERYTHING],
+    ids=["own-group", "itself", "everything"],
+)
+def test_a_stopped_test_process_times_out(run_judge: RunJudge, stop: str) -> None:
+    run = run_judge(judge_request(hostile_suite(stop, "import os, signal"), wall_seconds=1.0))
+
+    # The rerun works, so the zygote (stopped too by kill(-1)) was woken up.
+    assert run.golden_verdicts() == ["timeout", "timeout"]
+
+
+def test_a_suite_that_kills_its_parent_does_not_break_later_runs(run_judge: RunJudge) -> None:
+    # The parent is the zygote: it is started again for every following run.
+    suite = STRONG_SUITE + "\n\ndef test_zz_kill_parent():\n    os.kill(os.getppid(), 9)\n"
+    run = run_judge(judge_request("import os\n" + suite, mutants=MUTANTS))
+
+    assert run.golden_verdicts() == ["passed", "passed"]
+    assert run.twin["verdict"] == "passed"
+    assert run.mutant_verdicts() == dict.fromkeys(MUTANTS, "killed")
+
+
+SANDBOX_PROBES = """\
+import os
+import socket
+
+import pytest
+
+def test_no_network():
+    with pytest.raises(OSError):
+        socket.create_connection(("10.1.2.3", 80), timeout=2)
+
+def test_not_root():
+    assert os.getuid() != 0 and os.geteuid() != 0
+
+def test_environment_is_clean():
+    assert [name for name in os.environ if name.startswith("ARENA")] == []
+
+@pytest.mark.parametrize("path", ["/evil", "/opt/judge/evil", "/opt/judge/runner.py", "/etc/passwd"])
+def test_nothing_outside_tmp_is_writable(path):
+    with pytest.raises(OSError):
+        open(path, "a").close()
+
+@pytest.mark.parametrize("name", ["mem", "environ", "fd/0"])
+def test_supervisor_memory_environment_and_files_are_closed(name):
+    with pytest.raises(OSError):
+        open(f"/proc/1/{name}", "rb").read(1)
+
+def test_zygote_memory_is_closed():
+    with pytest.raises(OSError):
+        open(f"/proc/{os.getppid()}/mem", "rb").read(1)
+
+def test_tmp_is_writable():
+    with open("/tmp/ok", "w") as handle:
+        handle.write("fine")
+"""
+
+
+def test_the_sandbox_has_no_network_no_root_no_secrets_and_a_read_only_root(
+    run_judge: RunJudge,
+) -> None:
+    # An ARENA_ variable given to the container does not reach the tests either.
+    run = run_judge(judge_request(SANDBOX_PROBES), ["-e", "ARENA_SECRET=hunter2"])
+
+    assert run.golden_verdicts() == ["passed", "passed"], run.golden[0]["output"]
+    assert run.twin["verdict"] == "passed"
+
+
+def test_other_variants_sources_are_not_in_the_test_process_memory(run_judge: RunJudge) -> None:
+    # The patterns are split by a group, so the test's own text never contains a canary.
+    suite = """\
+import re
+
+def memory_contains(pattern):
+    regex = re.compile(pattern)
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as memory:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or line.rstrip().endswith(("[vvar]", "[vsyscall]")):
+                continue
+            start, end = (int(part, 16) for part in fields[0].split("-"))
+            try:
+                memory.seek(start)
+                chunk = memory.read(end - start)
+            except (OSError, ValueError, OverflowError):
+                continue
+            if regex.search(chunk):
+                return True
+    return False
+
+def test_the_scan_finds_the_code_under_test():
+    assert memory_contains(rb"ARENA_(GOLDEN)_CANARY_5151")
+
+def test_no_mutant_source_is_in_memory():
+    assert not memory_contains(rb"ARENA_(MUTANT)_CANARY_7777")
+"""
+    golden = GOLDEN + 'CANARY = "ARENA_GOLDEN_CANARY_5151"\n'
+    mutants = {f"m{i}": golden + f'MARK = "ARENA_MUTANT_CANARY_7777 {i}"\n' for i in range(3)}
+    run = run_judge(judge_request(suite, golden, mutants))
+
+    assert run.golden_verdicts() == ["passed", "passed"], run.golden[0]["output"]
+    assert run.twin["verdict"] == "passed"
+    for name in mutants:  # its own source is there, as it should be
+        assert outcomes(run.mutant(name))["test_no_mutant_source_is_in_memory"] == "failed"
+
+
+GAUNTLET_SUITE = (
+    "import os\n"
+    + STRONG_SUITE
+    + """
+
+def test_zz_no_process_survives_from_an_earlier_run():
+    pids = {int(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+    assert pids <= {1, os.getppid(), os.getpid()}
+
+def test_zz_scratch_space_starts_empty():
+    assert os.listdir("/tmp") == [os.path.basename(os.path.dirname(__file__))]
+    assert os.listdir("/dev/shm") == []
+"""
+)
+
+HOSTILE_BODIES = {
+    "fork_bomb": "    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass",
+    "memory_bomb": "    hoard = []\n    while True:\n        hoard.append(b'x' * 10_000_000)",
+    "stop_everything": "    os.kill(-1, signal.SIGSTOP)\n    os.kill(os.getpid(), signal.SIGSTOP)",
+    "escape_and_linger": "    if os.fork() == 0:\n        os.setsid()\n        time.sleep(1000)",
+    "leave_files": "    open('/tmp/left', 'w').close()\n    open('/dev/shm/left', 'w').close()",
+    # Waits until it is an orphan: the zygote is then a zombie, which its own run sees.
+    "kill_zygote": "    os.kill(os.getppid(), signal.SIGKILL)\n    while os.getppid() != 1:\n        time.sleep(0.01)",
+}
+
+
+def hostile_mutant(body: str) -> str:
+    marker = '    if lo > hi:\n'
+    return "import os, signal, time\n" + GOLDEN.replace(marker, body + "\n" + marker)
+
+
+def test_hostile_mutants_get_verdicts_and_later_runs_start_clean(run_judge: RunJudge) -> None:
+    """Twin, mutants and the final golden run in random order, so each hostile run is
+    followed by others that check for leftovers (processes, files) in every order."""
+    mutants = {name: hostile_mutant(body) for name, body in HOSTILE_BODIES.items()}
+    mutants["import_loop"] = "while True:\n    pass\n" + GOLDEN
+    mutants["upper_exclusive"] = MUTANTS["upper_exclusive"]
+    run = run_judge(judge_request(GAUNTLET_SUITE, mutants=mutants))
+
+    assert run.golden_verdicts() == ["passed", "passed"], run.golden[-1]["output"]
+    assert run.twin["verdict"] == "passed", run.twin["output"]
+    verdicts = run.mutant_verdicts()
+    # The OOM killer needs 0.4-0.8 s to strike, against a 1 s limit: both verdicts kill.
+    assert verdicts.pop("memory_bomb") in ("killed", "timeout")
+    assert verdicts == {
+        "fork_bomb": "timeout",
+        "stop_everything": "timeout",
+        "escape_and_linger": "killed",  # its own run sees the lingering process
+        "leave_files": "killed",
+        "kill_zygote": "killed",
+        "import_loop": "timeout",
+        "upper_exclusive": "killed",
+    }
+    assert outcomes(run.mutant("escape_and_linger"))[
+        "test_zz_no_process_survives_from_an_earlier_run"
+    ] == "failed"
