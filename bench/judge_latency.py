@@ -104,7 +104,7 @@ class Api:
 @contextmanager
 def appliance(workdir: Path, workers: int) -> Iterator[tuple[Api, str]]:
     with ExitStack() as stack:
-        pg_url = stack.enter_context(services.postgres(workdir / "pg"))
+        pg_url = stack.enter_context(services.postgres())
         redis_url = stack.enter_context(services.redis_server(workdir))
         with db.connect(pg_url) as admin:
             admin.execute("CREATE DATABASE arena")
