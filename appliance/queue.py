@@ -8,7 +8,9 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 QUEUE_NAME = "judge"
-LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# A job still waiting makes a second enqueue a no-op. A STARTED job does not: its row is
+# PENDING again only because its worker died, and the claim keeps a duplicate harmless.
+WAITING_STATUSES = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 # A job that outlives this was killed by RQ; the sandbox's own budget is far below it.
 JOB_TIMEOUT_S = 1800
 
@@ -22,10 +24,10 @@ def judge_queue(connection: redis.Redis) -> Queue:
 
 
 def enqueue_once(connection: redis.Redis, func: str, job_id: str, *args: object) -> bool:
-    """Enqueue `func(*args)` as job `job_id` unless that job is already waiting or running.
+    """Enqueue `func(*args)` as job `job_id` unless that job is already waiting.
     Returns whether it was enqueued."""
     existing = Job.fetch_many([job_id], connection=connection)[0]
-    if existing is not None and existing.get_status(refresh=False) in LIVE_STATUSES:
+    if existing is not None and existing.get_status(refresh=False) in WAITING_STATUSES:
         return False
     judge_queue(connection).enqueue(
         func, *args, job_id=job_id, result_ttl=0, failure_ttl=86400, job_timeout=JOB_TIMEOUT_S

@@ -5,6 +5,7 @@ PostgreSQL says is unfinished and asks a worker to reap containers."""
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from dataclasses import dataclass
 
@@ -85,5 +86,8 @@ def run(settings: Settings) -> None:
         max_instances=1,
         coalesce=True,
     )
+    # supervisord stops programs with SIGTERM: end cleanly, releasing the lock with the session.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler holds the lock; sweeping every %d s", SWEEP_EVERY_S)
     scheduler.start()
+    conn.close()

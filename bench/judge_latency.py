@@ -125,7 +125,7 @@ def appliance(workdir: Path, workers: int) -> Iterator[tuple[Api, str]]:
             client = docker_client()
             ctx = WorkerContext(settings, conn, client, "bench-setup")
             ref = versions.add_version(conn, five_mutant_problem(), created_by=None)
-            assert versions.validate(ctx.conn, client, settings, ref.id) == "valid"
+            assert versions.validate(ctx, ref.id) == "valid"
             versions.publish(conn, ref.slug, ref.number)
             _, token = create_user(conn, "bench", "learner")
             conn.execute("DELETE FROM workers")

@@ -115,7 +115,7 @@ def template_database(
         beat_once(conn, docker_engine, ctx.name, JUDGE_IMAGE)
         for bundle in (mini_bundle(), mini_bundle(FAST_PROBLEM, wall_seconds=1.0)):
             ref = versions.add_version(conn, bundle, created_by=None)
-            assert versions.validate(conn, docker_engine, settings, ref.id) == "valid"
+            assert versions.validate(ctx, ref.id) == "valid"
             versions.publish(conn, ref.slug, ref.number)
         conn.execute("DELETE FROM workers")
     admin.close()

@@ -54,18 +54,48 @@ def postgres() -> Iterator[str]:
         os.chown(base, user.pw_uid, user.pw_gid)
     try:
         subprocess.run(
-            _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "arena", "--auth=trust",
-                          "--no-sync", "-E", "UTF8"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "arena",
+                    "--auth=trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         port = free_port()
         with open(base / "server.log", "wb") as log:
             server = subprocess.Popen(
-                _as_postgres([str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
-                              "-k", str(base), "-c", "listen_addresses=127.0.0.1",
-                              "-c", "fsync=off", "-c", "synchronous_commit=off",
-                              "-c", "full_page_writes=off", "-c", "max_connections=200"]),
-                stdout=subprocess.DEVNULL, stderr=log,
+                _as_postgres(
+                    [
+                        str(PG_BIN / "postgres"),
+                        "-D",
+                        str(data),
+                        "-p",
+                        str(port),
+                        "-k",
+                        str(base),
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "synchronous_commit=off",
+                        "-c",
+                        "full_page_writes=off",
+                        "-c",
+                        "max_connections=200",
+                    ]
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
             )
         try:
             _wait_for_port(port, 30, "PostgreSQL")

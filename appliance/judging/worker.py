@@ -38,7 +38,7 @@ def context() -> WorkerContext:
         settings = load()
         _context = WorkerContext(
             settings,
-            db.connect(settings.database_url),
+            db.wait_for_database(settings.database_url, timeout_s=120),
             sandbox.docker_client(),
             worker_name(),
         )

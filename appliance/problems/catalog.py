@@ -18,7 +18,7 @@ def problem_folders(root: Path) -> list[Path]:
 def import_folder(ctx: WorkerContext, folder: Path) -> str:
     """One line saying what became of the problem; raises ArenaError when it failed."""
     ref = versions.add_version(ctx.conn, bundle.from_directory(folder), created_by=None)
-    status = versions.validate(ctx.conn, ctx.docker, ctx.settings, ref.id)
+    status = versions.validate(ctx, ref.id)
     if status == "invalid":
         raise ArenaError(f"{ref.slug} v{ref.number}: invalid (see its validation)")
     versions.publish(ctx.conn, ref.slug, ref.number)

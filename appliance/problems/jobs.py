@@ -8,5 +8,4 @@ from appliance.problems.versions import validate
 
 def validate_version(version_id: int) -> str:
     """RQ job: run the version's reference suite in the sandbox; its new status."""
-    ctx = context()
-    return validate(ctx.conn, ctx.docker, ctx.settings, version_id)
+    return validate(context(), version_id)

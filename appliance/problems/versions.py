@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import docker
-
 from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
-from appliance.judging import judge
+from appliance.judging import judge, sandbox
 from appliance.judging.request import JudgeRequest, Variant
+from appliance.judging.worker import WorkerContext
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
 from appliance.problems.validation import judge_validation, refused
-from appliance.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,25 +38,22 @@ def add_version(conn: Connection, bundle: ProblemBundle, created_by: int | None)
     return VersionRef(row["id"], bundle.slug, row["number"], row["status"], True)
 
 
-def validate(
-    conn: Connection, client: docker.DockerClient, settings: Settings, version_id: int
-) -> str:
+def validate(ctx: WorkerContext, version_id: int) -> str:
     """Run the reference suite through the judge and record the verdict; the new status."""
+    conn = ctx.conn
     version = queries.version_by_id(conn, version_id)
     if version is None:
         raise NotFound(f"no problem version with id {version_id}")
     if version["status"] != "validating":
         return str(version["status"])
-    validation = _judge_reference(conn, client, settings, version)
+    validation = _judge_reference(ctx, version)
     status = "valid" if validation["ok"] else "invalid"
     queries.set_validation(conn, version_id, status, validation)
     return status
 
 
-def _judge_reference(
-    conn: Connection, client: docker.DockerClient, settings: Settings, version: dict[str, Any]
-) -> dict[str, Any]:
-    mutants = queries.mutants_of(conn, version["id"])
+def _judge_reference(ctx: WorkerContext, version: dict[str, Any]) -> dict[str, Any]:
+    mutants = queries.mutants_of(ctx.conn, version["id"])
     if not mutants:
         return refused("a problem needs at least one mutant")
     request = JudgeRequest(
@@ -66,10 +61,10 @@ def _judge_reference(
         golden=version["golden_code"],
         mutants=[Variant(m["name"], m["code"]) for m in mutants],
         wall_seconds=float(version["wall_seconds"]),
-        output_limit_bytes=settings.judge_output_limit_bytes,
+        output_limit_bytes=ctx.settings.judge_output_limit_bytes,
     )
-    labels = {"arena.job": f"validate-{version['id']}"}
-    return judge_validation(judge.judge(client, settings, request, labels))
+    labels = {sandbox.WORKER_LABEL: ctx.name, sandbox.JOB_LABEL: f"validate-{version['id']}"}
+    return judge_validation(judge.judge(ctx.docker, ctx.settings, request, labels))
 
 
 def publish(conn: Connection, slug: str, number: int) -> None:

@@ -76,7 +76,9 @@ def test_output_flood_is_truncated_and_flagged(run_judge: RunJudge) -> None:
 
 
 def test_an_endless_loop_at_import_time_times_out(run_judge: RunJudge) -> None:
-    run = run_judge(judge_request("while True:\n    pass\n\ndef test_x():\n    pass\n", wall_seconds=1.0))
+    run = run_judge(
+        judge_request("while True:\n    pass\n\ndef test_x():\n    pass\n", wall_seconds=1.0)
+    )
 
     assert run.golden_verdicts() == ["timeout", "timeout"]
     assert run.golden[0]["tests"] == []
@@ -84,7 +86,9 @@ def test_an_endless_loop_at_import_time_times_out(run_judge: RunJudge) -> None:
 
 
 def test_a_long_sleep_times_out(run_judge: RunJudge) -> None:
-    run = run_judge(judge_request(hostile_suite("time.sleep(1000)", "import time"), wall_seconds=1.0))
+    run = run_judge(
+        judge_request(hostile_suite("time.sleep(1000)", "import time"), wall_seconds=1.0)
+    )
 
     assert run.golden_verdicts() == ["timeout", "timeout"]
     assert run.seconds < 15
@@ -227,7 +231,7 @@ HOSTILE_BODIES = {
 
 
 def hostile_mutant(body: str) -> str:
-    marker = '    if lo > hi:\n'
+    marker = "    if lo > hi:\n"
     return "import os, signal, time\n" + GOLDEN.replace(marker, body + "\n" + marker)
 
 
@@ -253,6 +257,7 @@ def test_hostile_mutants_get_verdicts_and_later_runs_start_clean(run_judge: RunJ
         "import_loop": "timeout",
         "upper_exclusive": "killed",
     }
-    assert outcomes(run.mutant("escape_and_linger"))[
-        "test_zz_no_process_survives_from_an_earlier_run"
-    ] == "failed"
+    assert (
+        outcomes(run.mutant("escape_and_linger"))["test_zz_no_process_survives_from_an_earlier_run"]
+        == "failed"
+    )

@@ -107,7 +107,9 @@ def test_a_broken_fixture_is_a_golden_error(run_judge: RunJudge) -> None:
 
 def test_a_suite_with_nothing_to_run_is_no_tests(run_judge: RunJudge) -> None:
     empty = run_judge(judge_request("def helper():\n    return 1\n"))
-    skipped = run_judge(judge_request("import pytest\n\n@pytest.mark.skip\ndef test_x():\n    pass\n"))
+    skipped = run_judge(
+        judge_request("import pytest\n\n@pytest.mark.skip\ndef test_x():\n    pass\n")
+    )
 
     assert empty.golden_verdicts() == ["no_tests", "no_tests"]
     assert skipped.golden_verdicts() == ["no_tests", "no_tests"]
@@ -182,7 +184,10 @@ def test_a_mutant_that_loops_times_out_under_the_short_limit(run_judge: RunJudge
 
 
 def test_a_mutant_that_does_not_import_is_killed(run_judge: RunJudge) -> None:
-    mutants = {"syntax": "def clamp(x, lo, hi)\n    return x\n", "raises": "raise ImportError('no')\n"}
+    mutants = {
+        "syntax": "def clamp(x, lo, hi)\n    return x\n",
+        "raises": "raise ImportError('no')\n",
+    }
     run = run_judge(judge_request(STRONG_SUITE, mutants=mutants))
 
     assert run.mutant_verdicts() == {"syntax": "killed", "raises": "killed"}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Prepares $ARENA_DATA_DIR before supervisord starts, idempotently (run as root):
+#   log/ and run/ always;
+#   bundled PostgreSQL (no ARENA_DATABASE_URL): a PostgreSQL 15 cluster in postgres/ owned
+#     by user postgres, superuser "arena", trust authentication on the local socket and on
+#     loopback only (the server listens on 127.0.0.1 alone), and the database "arena";
+#   bundled Redis (no ARENA_REDIS_URL): redis/ owned by user redis.
+# Used by ops/dev.sh up and by the appliance image's entrypoint (ops/supervisor/entrypoint.sh).
+set -euo pipefail
+# shellcheck source=ops/supervisor/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/supervisor/env.sh"
+
+DATA="$ARENA_DATA_DIR"
+PGDATA="$DATA/postgres"
+PGSOCK="$DATA/run/postgres"
+INIT_LOG="$DATA/log/bundled-init.log"
+# Written into the cluster once the database exists, so a wiped cluster is set up again.
+DB_MARKER="$PGDATA/ARENA_DATABASE_CREATED"
+
+log() { printf '[bundled-init] %s\n' "$*" >&2; }
+die() {
+    printf '[bundled-init] ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+as_user() { runuser -u "$1" -- "${@:2}"; }
+
+# A directory the service user owns; chown -R only when the top is someone else's
+# (e.g. data restored by a host whose postgres uid differs).
+owned_dir() {
+    local user="$1" dir="$2"
+    mkdir -p "$dir"
+    [[ $(stat -c %U "$dir") == "$user" ]] || chown -R "$user:$user" "$dir"
+}
+
+check_reachable() {
+    local user="$1"
+    id -u "$user" >/dev/null 2>&1 || die "user $user does not exist (is its Debian package installed? run ops/install-host.sh)"
+    as_user "$user" test -x "$DATA" \
+        || die "user $user cannot reach $DATA (every parent directory needs o+x); choose another ARENA_DATA_DIR"
+}
+
+pg() { as_user postgres "$ARENA_PG_BIN/$1" "${@:2}"; }
+
+init_cluster() {
+    if [[ -s $PGDATA/PG_VERSION ]]; then
+        [[ $(<"$PGDATA/PG_VERSION") == 15 ]] || die "$PGDATA holds a PostgreSQL $(<"$PGDATA/PG_VERSION") cluster, this appliance runs 15"
+        return 0
+    fi
+    [[ -z $(ls -A "$PGDATA") ]] || die "$PGDATA is neither empty nor a PostgreSQL cluster; move it away"
+    log "creating the PostgreSQL cluster in $PGDATA (log: $INIT_LOG)"
+    pg initdb -D "$PGDATA" -U arena --auth-local=trust --auth-host=trust \
+        --encoding=UTF8 --locale=C.UTF-8 >>"$INIT_LOG" 2>&1 \
+        || die "initdb failed; see $INIT_LOG"
+}
+
+# A private server (no TCP, socket in run/postgres) just long enough to create the database.
+create_database() {
+    [[ -f $DB_MARKER ]] && return 0
+    log "creating database arena"
+    pg pg_ctl -D "$PGDATA" -w -t 60 -l "$INIT_LOG" \
+        -o "-c listen_addresses='' -k $PGSOCK -p $ARENA_PG_PORT" start >/dev/null \
+        || die "could not start PostgreSQL on $PGDATA (is one already running there?); see $INIT_LOG"
+    trap 'pg pg_ctl -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true' EXIT
+    local exists
+    exists="$(pg psql -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena -d postgres -XtAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'arena'")" || die "psql failed; see $INIT_LOG"
+    [[ $exists == 1 ]] || pg createdb -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena arena || die "createdb arena failed"
+    pg pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null || die "could not stop the private PostgreSQL; see $INIT_LOG"
+    trap - EXIT
+    as_user postgres touch "$DB_MARKER"
+}
+
+init_postgres() {
+    [[ -x $ARENA_PG_BIN/postgres ]] || die "no PostgreSQL 15 in $ARENA_PG_BIN (install postgresql-15: ops/install-host.sh)"
+    check_reachable postgres
+    owned_dir postgres "$PGDATA"
+    chmod 0700 "$PGDATA"
+    owned_dir postgres "$PGSOCK"
+    # pg_ctl, running as postgres, appends its server log here too.
+    touch "$INIT_LOG"
+    chown postgres "$INIT_LOG"
+    init_cluster
+    create_database
+}
+
+init_redis() {
+    command -v redis-server >/dev/null || die "redis-server is not installed (ops/install-host.sh)"
+    check_reachable redis
+    owned_dir redis "$DATA/redis"
+}
+
+[[ $(id -u) -eq 0 ]] || die "run me as root: the bundled services run as users postgres and redis"
+mkdir -p "$DATA/log" "$DATA/run"
+chmod 0755 "$DATA" "$DATA/log" "$DATA/run"
+# Commands run as other users keep the working directory; make sure they can read it.
+cd "$DATA"
+[[ $ARENA_POSTGRES_MODE == bundled ]] && init_postgres
+[[ $ARENA_REDIS_MODE == bundled ]] && init_redis
+exit 0
