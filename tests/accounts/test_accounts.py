@@ -144,3 +144,27 @@ def test_the_cli_prints_only_a_token_that_works(settings: Any, api: TestClient[A
         env=env,
     )
     assert again.returncode == 1 and again.stdout == "" and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "/api/v1/tokens", {"user_id": "one"}, 422),
+        ("POST", "/api/v1/tokens", {}, 422),
+        ("POST", "/api/v1/users", ["not", "an", "object"], 422),
+        ("DELETE", "/api/v1/tokens/abc", None, 404),
+        ("DELETE", "/api/v1/tokens/999999", None, 404),
+        ("PUT", "/api/v1/users", {}, 405),
+    ],
+)
+def test_bad_account_requests_get_the_error_envelope(
+    api: TestClient[Any],
+    admin_token: str,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+) -> None:
+    response = api.request(method, path, json=body, headers=bearer(admin_token))
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"detail", "type", "request_id"}

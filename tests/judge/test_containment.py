@@ -120,8 +120,18 @@ def test_a_suite_that_kills_its_parent_does_not_break_later_runs(run_judge: RunJ
     assert run.mutant_verdicts() == dict.fromkeys(MUTANTS, "killed")
 
 
+def test_a_test_that_forks_does_not_report_twice(run_judge: RunJudge) -> None:
+    # The child goes on with pytest like its parent; only the worker's events count.
+    suite = "import os\n\ndef test_forks():\n    os.fork()\n\ndef test_after():\n    pass\n"
+    run = run_judge(judge_request(suite))
+
+    assert run.golden_verdicts() == ["passed", "passed"]
+    assert [t["name"] for t in run.golden[0]["tests"]] == ["test_forks", "test_after"]
+
+
 SANDBOX_PROBES = """\
 import os
+import signal
 import socket
 
 import pytest
@@ -141,14 +151,18 @@ def test_nothing_outside_tmp_is_writable(path):
     with pytest.raises(OSError):
         open(path, "a").close()
 
-@pytest.mark.parametrize("name", ["mem", "environ", "fd/0"])
-def test_supervisor_memory_environment_and_files_are_closed(name):
-    with pytest.raises(OSError):
-        open(f"/proc/1/{name}", "rb").read(1)
+@pytest.mark.parametrize(("name", "mode"), [("mem", "rb"), ("environ", "rb"), ("fd/0", "rb"), ("fd/1", "wb")])
+def test_supervisor_memory_environment_and_stdout_are_closed(name, mode):
+    with pytest.raises(PermissionError):
+        open(f"/proc/1/{name}", mode).close()
+
+def test_signals_to_the_supervisor_are_ignored():
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL, signal.SIGSTOP):
+        os.kill(1, signum)
 
 def test_zygote_memory_is_closed():
-    with pytest.raises(OSError):
-        open(f"/proc/{os.getppid()}/mem", "rb").read(1)
+    with pytest.raises(PermissionError):
+        open(f"/proc/{os.getppid()}/mem", "rb").close()
 
 def test_tmp_is_writable():
     with open("/tmp/ok", "w") as handle:

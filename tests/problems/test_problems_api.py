@@ -125,3 +125,33 @@ def test_a_bad_bundle_is_a_422_with_the_reason(api: TestClient[Any], author_toke
     )
     assert response.status_code == 422
     assert "difficulty" in response.json()["detail"]
+
+
+def test_bad_authoring_requests_get_the_error_envelope(
+    api: TestClient[Any], author_token: str
+) -> None:
+    cases = [
+        ("POST", "/api/v1/problems", b"{oops", 400),
+        ("POST", "/api/v1/problems", b'["a list"]', 422),
+        ("POST", "/api/v1/problems/no-such/versions/1/publish", b"", 404),
+        ("POST", "/api/v1/problems/mini-clamp/versions/x/publish", b"", 404),
+        ("GET", "/api/v1/problems/mini-clamp/versions/0", b"", 404),
+    ]
+    for method, path, body, status in cases:
+        response = api.request(
+            method,
+            path,
+            content=body,
+            headers={**bearer(author_token), "Content-Type": "application/json"},
+        )
+        assert response.status_code == status, (path, response.text)
+        assert set(response.json()) == {"detail", "type", "request_id"}
+
+
+def test_publishing_the_current_version_again_is_a_no_op(
+    api: TestClient[Any], author_token: str
+) -> None:
+    response = api.post(
+        "/api/v1/problems/mini-clamp/versions/1/publish", headers=bearer(author_token)
+    )
+    assert response.json() == {"slug": "mini-clamp", "version": 1, "status": "published"}
