@@ -104,7 +104,10 @@ class FakeExecutor:
         self.calls.append((name, limit))
         verdict = self.verdicts[name].pop(0)
         duration = self.golden_ms if kind == "golden" else 10
-        return runner.run_entry(name, verdict, duration, round(limit * 1000), [], "", False)
+        entry: dict[str, Any] = runner.run_entry(
+            name, verdict, duration, round(limit * 1000), [], "", False
+        )
+        return entry
 
 
 def request(mutants: int = 3, tests: str = "def test_x():\n    pass\n") -> Any:
@@ -227,6 +230,7 @@ def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
     events = runner.EventStream()
     test = {"event": "test", "name": "t" * 5000, "outcome": "passed", "duration_ms": 3}
     lines = [
+        b'{"event": "ready"}',
         b"not json",
         b"[1, 2]",
         json.dumps({"event": "test", "name": "x", "outcome": "great"}).encode(),
@@ -240,7 +244,7 @@ def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
 
     assert [t["outcome"] for t in events.tests] == ["passed"]
     assert len(events.tests[0]["name"]) == runner.NAME_CHARS
-    assert events.exit_code == 0
+    assert events.exit_code == 0 and events.ready
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from tests.judge.conftest import (
@@ -213,6 +214,16 @@ def test_an_undecodable_request_is_a_runner_error(judge_image: str) -> None:
         assert result.returncode == 2
         assert set(result.report) == {"protocol", "runner_error"}
     assert "protocol 1" in wrong_protocol.report["runner_error"]
+
+
+def test_a_request_beyond_the_sandbox_s_file_size_limit_is_a_runner_error(judge_image: str) -> None:
+    # The worker never sends suites this large (64 KiB cap); if it did, the sandbox, not the
+    # suite, would be at fault: a runner error, which the worker retries, not a verdict.
+    suite = "# padding\n" * 1_800_000 + "def test_x():\n    pass\n"
+    result = run_container(json.dumps(judge_request(suite)).encode())
+
+    assert result.returncode == 2
+    assert "File too large" in result.report["runner_error"]
 
 
 def test_a_five_mutant_problem_is_judged_in_about_a_second(run_judge: RunJudge) -> None:
