@@ -63,7 +63,7 @@ def _users_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _catalog_import(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.judging.worker import context, start_heartbeat
+    from appliance.judging.worker import close, context, start_heartbeat
     from appliance.problems.catalog import import_catalog
 
     ctx = context()
@@ -71,6 +71,7 @@ def _catalog_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         failed = import_catalog(ctx, Path(args.directory), lambda line: print(line, flush=True))
     finally:
+        close(ctx)
         stop.set()
     return 1 if failed else 0
 

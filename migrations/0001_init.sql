@@ -86,6 +86,7 @@ CREATE TABLE submissions (
     total_count      integer CHECK (total_count >= 0),
     attempts         integer NOT NULL DEFAULT 0,
     claimed_by       text,
+    sandbox_id       text,  -- the container that judged it, for tracing and the reaper's tests
     created_at       timestamptz NOT NULL DEFAULT now(),
     started_at       timestamptz,
     finished_at      timestamptz,

@@ -167,6 +167,7 @@ def worker_ctx(settings: Settings, docker_engine: docker.DockerClient) -> Iterat
         previous, worker._context = worker._context, ctx
         yield ctx
         worker._context = previous
+        worker.close(ctx)
 
 
 @pytest.fixture

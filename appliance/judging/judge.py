@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import docker
 
 from appliance.errors import InfrastructureError
 from appliance.judging import sandbox
 from appliance.judging.report import Report, decode
-from appliance.judging.request import JudgeRequest
+from appliance.judging.request import JudgeRequest, Variant
+from appliance.judging.worker import WorkerContext, take_ready
 from appliance.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Judged:
+    report: Report
+    container_id: str
 
 
 def judge(
@@ -23,16 +32,40 @@ def judge(
     settings: Settings,
     request: JudgeRequest,
     labels: dict[str, str],
+    ready: sandbox.Sandbox | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> Report:
-    """The runner's report; InfrastructureError once every try has failed."""
+) -> Judged:
+    """The runner's report, from `ready` if given, else from a new sandbox; every retry
+    gets a new sandbox. InfrastructureError once every try has failed."""
     delays = settings.infra_retry_delays
     for attempt, delay in enumerate((*delays, None), start=1):
         try:
-            return decode(sandbox.run(client, settings, request, labels).stdout)
+            box = ready or sandbox.start(client, settings, labels)
+            ready = None
+            run = sandbox.run(client, box, request)
+            return Judged(decode(run.stdout), run.container_id)
         except InfrastructureError as exc:
             if delay is None:
                 raise InfrastructureError(f"{exc.detail} (after {attempt} tries)") from exc
             log.warning("judge try %d failed, again in %.1f s: %s", attempt, delay, exc.detail)
             sleep(delay)
     raise AssertionError("unreachable: the last try returns or raises")
+
+
+def judge_version(
+    ctx: WorkerContext,
+    tests: str,
+    version: Mapping[str, Any],
+    mutants: Sequence[Mapping[str, Any]],
+) -> Judged:
+    """Judge `tests` against a problem version's golden code, twin and mutants, in the
+    worker's ready sandbox when it has one."""
+    request = JudgeRequest(
+        tests=tests,
+        golden=version["golden_code"],
+        mutants=[Variant(m["name"], m["code"]) for m in mutants],
+        wall_seconds=float(version["wall_seconds"]),
+        output_limit_bytes=ctx.settings.judge_output_limit_bytes,
+    )
+    labels = {sandbox.WORKER_LABEL: ctx.name}
+    return judge(ctx.docker, ctx.settings, request, labels, ready=take_ready(ctx))

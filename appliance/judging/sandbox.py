@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 import docker.errors
@@ -26,9 +28,32 @@ REPORT_LIMIT_BYTES = 32 * 1024 * 1024
 
 @dataclass(frozen=True)
 class SandboxRun:
+    container_id: str
     stdout: bytes
     exit_code: int
     seconds: float
+
+
+@dataclass
+class Sandbox:
+    """A started sandbox container whose runner waits for its request on stdin. Its Python
+    and pytest load while it waits, so a worker keeps one ready for its next submission.
+    Each one judges exactly one request and is then removed."""
+
+    container_id: str
+    attached: Any  # the hijacked attach connection; its socket is the container's stdin
+
+    @property
+    def stdin(self) -> socket.socket:
+        return self.attached._sock  # type: ignore[no-any-return]
+
+    def close_stdin(self) -> None:
+        """Close both the socket and its wrapper (which forgets the socket); idempotent."""
+        raw = getattr(self.attached, "_sock", None)
+        with contextlib.suppress(OSError):
+            if raw is not None:
+                raw.close()
+            self.attached.close()
 
 
 def docker_client(timeout_s: float = 30.0) -> docker.DockerClient:
@@ -60,25 +85,41 @@ def host_config(client: docker.DockerClient, settings: Settings) -> dict[str, ob
     )
 
 
-def run(
-    client: docker.DockerClient, settings: Settings, request: JudgeRequest, labels: dict[str, str]
-) -> SandboxRun:
-    """Start one container, feed it the request on stdin, wait, return its stdout.
+def start(client: docker.DockerClient, settings: Settings, labels: dict[str, str]) -> Sandbox:
+    """Create and start a sandbox, attached to its stdin."""
+    container_id = _create(client, settings, labels)
+    try:
+        attached = client.api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
+        client.api.start(container_id)
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        remove(client, container_id)
+        raise InfrastructureError(f"cannot start a sandbox: {exc}") from exc
+    return Sandbox(container_id, attached)
+
+
+def is_running(client: docker.DockerClient, box: Sandbox) -> bool:
+    try:
+        return bool(client.api.inspect_container(box.container_id)["State"]["Running"])
+    except docker.errors.DockerException:
+        return False
+
+
+def run(client: docker.DockerClient, box: Sandbox, request: JudgeRequest) -> SandboxRun:
+    """Feed the request to a started sandbox, wait, return its stdout.
 
     The container is always removed, whatever happens."""
     started = time.monotonic()
-    container_id = _create(client, settings, labels)
     try:
-        _start_with_stdin(client, container_id, request.encode())
-        exit_code = _wait(client, container_id, request.budget_seconds())
-        stdout = client.api.logs(container_id, stdout=True, stderr=False)
-    except docker.errors.DockerException as exc:
+        _send(box, request.encode())
+        exit_code = _wait(client, box.container_id, request.budget_seconds())
+        stdout = client.api.logs(box.container_id, stdout=True, stderr=False)
+    except (docker.errors.DockerException, OSError) as exc:
         raise InfrastructureError(f"sandbox failed: {exc}") from exc
     finally:
-        remove(client, container_id)
+        discard(client, box)
     if len(stdout) > REPORT_LIMIT_BYTES:
         raise InfrastructureError("the judge runner printed more than a report")
-    return SandboxRun(stdout, exit_code, time.monotonic() - started)
+    return SandboxRun(box.container_id, stdout, exit_code, time.monotonic() - started)
 
 
 def _create(client: docker.DockerClient, settings: Settings, labels: dict[str, str]) -> str:
@@ -100,16 +141,12 @@ def _create(client: docker.DockerClient, settings: Settings, labels: dict[str, s
     return str(created["Id"])
 
 
-def _start_with_stdin(client: docker.DockerClient, container_id: str, payload: bytes) -> None:
-    attached = client.api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
-    raw: socket.socket = attached._sock
+def _send(box: Sandbox, payload: bytes) -> None:
     try:
-        client.api.start(container_id)
-        raw.sendall(payload)
-        raw.shutdown(socket.SHUT_WR)
+        box.stdin.sendall(payload)
+        box.stdin.shutdown(socket.SHUT_WR)
     finally:
-        raw.close()
-        attached.close()
+        box.close_stdin()
 
 
 def _wait(client: docker.DockerClient, container_id: str, budget_s: float) -> int:
@@ -122,13 +159,15 @@ def _wait(client: docker.DockerClient, container_id: str, budget_s: float) -> in
     return int(result.get("StatusCode", -1))
 
 
+def discard(client: docker.DockerClient, box: Sandbox) -> None:
+    box.close_stdin()
+    remove(client, box.container_id)
+
+
 def remove(client: docker.DockerClient, container_id: str) -> None:
-    try:
+    """Remove a container; if Docker fails now, the reaper removes it later by its label."""
+    with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
         client.api.remove_container(container_id, force=True)
-    except docker.errors.NotFound:
-        pass
-    except docker.errors.DockerException:
-        pass  # the reaper removes it later by its label
 
 
 def sandbox_containers(client: docker.DockerClient) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ import docker
 from rq import SimpleWorker
 
 from appliance import db, queue
+from appliance.errors import InfrastructureError
 from appliance.judging import queries, sandbox
 from appliance.settings import Settings, load
 
@@ -26,6 +27,34 @@ class WorkerContext:
     conn: db.Connection
     docker: docker.DockerClient
     name: str
+    ready: sandbox.Sandbox | None = None
+
+
+def take_ready(ctx: WorkerContext) -> sandbox.Sandbox | None:
+    """The sandbox started for the next submission, if it is still running."""
+    box, ctx.ready = ctx.ready, None
+    if box is not None and not sandbox.is_running(ctx.docker, box):
+        sandbox.discard(ctx.docker, box)
+        return None
+    return box
+
+
+def prepare_next(ctx: WorkerContext) -> None:
+    """Start the sandbox for the next submission now, so its start-up (container, Python,
+    pytest) is off the next submission's path. Best effort: without it, the next
+    submission starts its own."""
+    if ctx.ready is not None:
+        return
+    try:
+        ctx.ready = sandbox.start(ctx.docker, ctx.settings, {sandbox.WORKER_LABEL: ctx.name})
+    except InfrastructureError as exc:
+        log.warning("no sandbox prepared for the next submission: %s", exc.detail)
+
+
+def close(ctx: WorkerContext) -> None:
+    if ctx.ready is not None:
+        sandbox.discard(ctx.docker, ctx.ready)
+        ctx.ready = None
 
 
 _context: WorkerContext | None = None
@@ -90,10 +119,12 @@ def run(settings: Settings) -> None:
     """Work the judge queue until SIGTERM (RQ finishes the job under way first)."""
     ctx = context()
     stop = start_heartbeat(ctx)
+    prepare_next(ctx)
     connection = queue.connect(settings.redis_url)
     worker = SimpleWorker([queue.judge_queue(connection)], connection=connection, name=ctx.name)
     try:
         worker.work(logging_level="INFO")
     finally:
         stop.set()
+        close(ctx)
         queries.forget(ctx.conn, ctx.name)

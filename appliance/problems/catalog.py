@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from appliance.errors import ArenaError
-from appliance.judging.worker import WorkerContext
+from appliance.judging.worker import WorkerContext, prepare_next
 from appliance.problems import bundle, versions
 
 
@@ -19,6 +19,7 @@ def import_folder(ctx: WorkerContext, folder: Path) -> str:
     """One line saying what became of the problem; raises ArenaError when it failed."""
     ref = versions.add_version(ctx.conn, bundle.from_directory(folder), created_by=None)
     status = versions.validate(ctx, ref.id)
+    prepare_next(ctx)
     if status == "invalid":
         raise ArenaError(f"{ref.slug} v{ref.number}: invalid (see its validation)")
     versions.publish(ctx.conn, ref.slug, ref.number)

@@ -7,8 +7,7 @@ from typing import Any
 
 from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
-from appliance.judging import judge, sandbox
-from appliance.judging.request import JudgeRequest, Variant
+from appliance.judging import judge
 from appliance.judging.worker import WorkerContext
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
@@ -56,15 +55,8 @@ def _judge_reference(ctx: WorkerContext, version: dict[str, Any]) -> dict[str, A
     mutants = queries.mutants_of(ctx.conn, version["id"])
     if not mutants:
         return refused("a problem needs at least one mutant")
-    request = JudgeRequest(
-        tests=version["reference_tests"],
-        golden=version["golden_code"],
-        mutants=[Variant(m["name"], m["code"]) for m in mutants],
-        wall_seconds=float(version["wall_seconds"]),
-        output_limit_bytes=ctx.settings.judge_output_limit_bytes,
-    )
-    labels = {sandbox.WORKER_LABEL: ctx.name, sandbox.JOB_LABEL: f"validate-{version['id']}"}
-    return judge_validation(judge.judge(ctx.docker, ctx.settings, request, labels))
+    judged = judge.judge_version(ctx, version["reference_tests"], version, mutants)
+    return judge_validation(judged.report)
 
 
 def publish(conn: Connection, slug: str, number: int) -> None:

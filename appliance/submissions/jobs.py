@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from typing import Any
 
 from appliance.errors import InfrastructureError
-from appliance.judging import judge, sandbox
+from appliance.judging import judge
 from appliance.judging.report import Report
-from appliance.judging.request import JudgeRequest, Variant
-from appliance.judging.worker import WorkerContext, context
+from appliance.judging.worker import WorkerContext, context, prepare_next
 from appliance.problems import queries as problem_queries
 from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
@@ -20,8 +20,11 @@ log = logging.getLogger(__name__)
 
 def judge_submission(submission_id: str) -> str | None:
     """RQ job: claim, judge, score and store one submission; its terminal status, or None
-    when another worker has it."""
-    return judge_claimed(context(), submission_id)
+    when another worker has it. Then prepare the sandbox for the next one."""
+    ctx = context()
+    status = judge_claimed(ctx, submission_id)
+    prepare_next(ctx)
+    return status
 
 
 def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
@@ -33,27 +36,40 @@ def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
     assert version is not None
     weights = {m["name"]: m["weight"] for m in mutants}
     if len(claimed["code"].encode()) > ctx.settings.max_code_bytes:
-        return _store(ctx, submission_id, failure("too_large", sum(weights.values()), len(weights)))
-    request = JudgeRequest(
-        tests=claimed["code"],
-        golden=version["golden_code"],
-        mutants=[Variant(m["name"], m["code"]) for m in mutants],
-        wall_seconds=float(version["wall_seconds"]),
-        output_limit_bytes=ctx.settings.judge_output_limit_bytes,
-    )
-    labels = {sandbox.WORKER_LABEL: ctx.name, sandbox.JOB_LABEL: submission_id}
+        too_large = failure("too_large", sum(weights.values()), len(weights))
+        return _finish(ctx, submission_id, _graded(too_large))
     try:
-        report = judge.judge(ctx.docker, ctx.settings, request, labels)
+        judged = judge.judge_version(ctx, claimed["code"], version, mutants)
     except InfrastructureError as exc:
         log.error("submission %s: %s", submission_id, exc.detail)
-        return _store_error(ctx, submission_id, exc.detail)
-    return _store(ctx, submission_id, grade(report, weights), report)
+        return _finish(ctx, submission_id, _errored(exc.detail))
+    fields = _graded(grade(judged.report, weights), judged.container_id)
+    return _finish(ctx, submission_id, fields, judged.report)
 
 
-def _store(
-    ctx: WorkerContext, submission_id: str, result: Grade, report: Report | None = None
+def _graded(result: Grade, sandbox_id: str | None = None) -> dict[str, Any]:
+    return {**asdict(result), "error_detail": None, "sandbox_id": sandbox_id}
+
+
+def _errored(detail: str) -> dict[str, Any]:
+    empty = dict.fromkeys(
+        (
+            "reason",
+            "score",
+            "killed_weight",
+            "total_weight",
+            "killed_count",
+            "total_count",
+            "sandbox_id",
+        )
+    )
+    return {**empty, "status": "ERROR", "error_detail": detail}
+
+
+def _finish(
+    ctx: WorkerContext, submission_id: str, fields: dict[str, Any], report: Report | None = None
 ) -> str | None:
-    fields = {**asdict(result), "error_detail": None}
+    """Store the outcome if this worker still holds the claim; the status stored."""
     with ctx.conn.transaction():
         if queries.finish(ctx.conn, submission_id, ctx.name, fields) is None:
             return None  # the sweeper gave it to another worker meanwhile
@@ -61,21 +77,4 @@ def _store(
             variant_rows, test_rows = result_rows(submission_id, report)
             queries.insert_variant_runs(ctx.conn, variant_rows)
             queries.insert_test_rows(ctx.conn, test_rows)
-    return result.status
-
-
-def _store_error(ctx: WorkerContext, submission_id: str, detail: str) -> str | None:
-    fields = {
-        "status": "ERROR",
-        "reason": None,
-        "error_detail": detail,
-        "score": None,
-        "killed_weight": None,
-        "total_weight": None,
-        "killed_count": None,
-        "total_count": None,
-    }
-    with ctx.conn.transaction():
-        if queries.finish(ctx.conn, submission_id, ctx.name, fields) is None:
-            return None
-    return "ERROR"
+    return str(fields["status"])

@@ -120,7 +120,7 @@ def finish(conn: Connection, submission_id: str, worker: str, fields: dict[str, 
         "UPDATE submissions SET status = %(status)s, reason = %(reason)s,"
         " error_detail = %(error_detail)s, score = %(score)s, killed_weight = %(killed_weight)s,"
         " total_weight = %(total_weight)s, killed_count = %(killed_count)s,"
-        " total_count = %(total_count)s, finished_at = now()"
+        " total_count = %(total_count)s, sandbox_id = %(sandbox_id)s, finished_at = now()"
         " WHERE id = %(id)s AND status = 'RUNNING' AND claimed_by = %(worker)s RETURNING id",
         {**fields, "id": submission_id, "worker": worker},
     ).fetchone()

@@ -10,8 +10,10 @@ import docker
 import pytest
 from litestar.testing import TestClient
 
+from appliance import db
 from tests.conftest import FAST_PROBLEM
 from tests.submissions.helpers import result, submit
+from tests.submissions.test_flow import assert_no_sandbox_left
 
 HEADER = "import os, socket, signal, sys, time\nfrom target import clamp\n\n"
 
@@ -88,6 +90,7 @@ def test_a_hostile_suite_is_contained_and_fails(
     learner_token: str,
     drain: Callable[[], None],
     docker_engine: docker.DockerClient,
+    conn: db.Connection,
     attack: str,
 ) -> None:
     code, reasons = ATTACKS[attack]
@@ -96,8 +99,7 @@ def test_a_hostile_suite_is_contained_and_fails(
     got = result(api, learner_token, accepted["id"])
     assert got["status"] == "FAILURE", got
     assert got["reason"] in reasons
-    label = f"arena.job={accepted['id']}"
-    assert docker_engine.api.containers(all=True, filters={"label": label}) == []
+    assert_no_sandbox_left(conn, docker_engine, accepted["id"])
 
 
 def test_an_output_flood_is_truncated_and_marked(

@@ -11,7 +11,6 @@ import pytest
 from litestar.testing import TestClient
 
 from appliance import db
-from appliance.judging import sandbox
 from appliance.judging.worker import WorkerContext
 from appliance.submissions.jobs import judge_claimed
 from tests.bundles import GOLDEN, STRONG_SUITE, WEAK_SUITE
@@ -31,10 +30,16 @@ def judged(
     return result(api, token, accepted["id"])
 
 
-def assert_no_sandbox_left(client: docker.DockerClient, submission_id: str) -> None:
-    """No container of this submission remains (other processes may share the engine)."""
-    label = f"{sandbox.JOB_LABEL}={submission_id}"
-    assert client.api.containers(all=True, filters={"label": label}) == []
+def assert_no_sandbox_left(
+    conn: db.Connection, client: docker.DockerClient, submission_id: str
+) -> None:
+    """The submission was judged in a sandbox, and that container is gone."""
+    row = conn.execute(
+        "SELECT sandbox_id FROM submissions WHERE id = %s", (submission_id,)
+    ).fetchone()
+    assert row is not None
+    assert row["sandbox_id"]
+    assert client.api.containers(all=True, filters={"id": row["sandbox_id"]}) == []
 
 
 def test_a_strong_suite_kills_every_mutant_and_scores_100(
@@ -59,9 +64,10 @@ def test_a_weak_suite_scores_its_share_and_sees_hints_only_for_survivors(
     learner_token: str,
     drain: Callable[[], None],
     docker_engine: docker.DockerClient,
+    conn: db.Connection,
 ) -> None:
     got = judged(api, learner_token, drain, WEAK_SUITE)
-    assert_no_sandbox_left(docker_engine, got["id"])
+    assert_no_sandbox_left(conn, docker_engine, got["id"])
     assert (got["status"], got["score"], got["killed_weight"], got["killed_count"]) == (
         "SUCCESS",
         41,
@@ -121,10 +127,11 @@ def test_a_suite_at_fault_ends_in_failure_with_its_reason(
     drain: Callable[[], None],
     reason: str,
     docker_engine: docker.DockerClient,
+    conn: db.Connection,
 ) -> None:
     got = judged(api, learner_token, drain, FAILURES[reason])
     assert (got["status"], got["reason"], got["score"]) == ("FAILURE", reason, 0)
-    assert_no_sandbox_left(docker_engine, got["id"])
+    assert_no_sandbox_left(conn, docker_engine, got["id"])
 
 
 def test_a_suite_slower_than_the_limit_on_golden_is_golden_timeout(

@@ -1,0 +1,43 @@
+"""Settings: defaults for the embedded mode, external services by URL or *_FILE, and a
+clear error for a bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from appliance.errors import ConfigurationError
+from appliance.settings import from_env
+
+
+def test_with_no_service_urls_the_appliance_runs_bundled() -> None:
+    settings = from_env({})
+    assert settings.bundled
+    assert settings.database_url == "postgresql://arena@127.0.0.1:55432/arena"
+    assert settings.redis_url == "redis://127.0.0.1:56379/0"
+    assert (settings.workers, settings.api_port, settings.max_code_bytes) == (2, 8000, 65536)
+    assert settings.data_dir.is_absolute()
+
+
+def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "db-url"
+    secret.write_text("postgresql://app:s3cret@db.internal/arena\n")
+    settings = from_env({"ARENA_DATABASE_URL_FILE": str(secret)})
+    assert settings.database_url == "postgresql://app:s3cret@db.internal/arena"
+    assert not settings.bundled
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ARENA_WORKERS": "two"}, "ARENA_WORKERS must be an integer"),
+        ({"ARENA_WORKERS": "0"}, "at least 1"),
+        ({"ARENA_JUDGE_CPUS": "-1"}, "must be positive"),
+        ({"ARENA_INFRA_RETRY_DELAYS": "1,soon"}, "must be numbers"),
+        ({"ARENA_DATABASE_URL_FILE": "/no/such/file"}, "cannot be read"),
+    ],
+)
+def test_a_bad_value_is_a_clear_configuration_error(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        from_env(env)
