@@ -71,8 +71,8 @@ def _catalog_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         failed = import_catalog(ctx, Path(args.directory), lambda line: print(line, flush=True))
     finally:
-        close(ctx)
         stop.set()
+        close(ctx)
     return 1 if failed else 0
 
 

@@ -52,9 +52,11 @@ def prepare_next(ctx: WorkerContext) -> None:
 
 
 def close(ctx: WorkerContext) -> None:
+    """Remove the prepared sandbox and the heartbeat row: this process judges no more."""
     if ctx.ready is not None:
         sandbox.discard(ctx.docker, ctx.ready)
         ctx.ready = None
+    queries.forget(ctx.conn, ctx.name)
 
 
 _context: WorkerContext | None = None
@@ -127,4 +129,3 @@ def run(settings: Settings) -> None:
     finally:
         stop.set()
         close(ctx)
-        queries.forget(ctx.conn, ctx.name)

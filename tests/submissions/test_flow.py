@@ -209,3 +209,24 @@ def test_the_twin_defeats_a_suite_that_tells_variants_apart_by_introspection(
     assert got["golden"]["verdict"] == "passed", got["golden"]
     assert got["twin"]["verdict"] == "failed"
     assert (got["status"], got["reason"], got["score"]) == ("FAILURE", "introspection", 0)
+
+
+def test_a_mutant_the_suite_hangs_on_times_out_and_counts_as_killed(
+    api: TestClient[Any], learner_token: str, drain: Callable[[], None]
+) -> None:
+    # On upper_exclusive clamp(10, 0, 10) is 9, on bounds_swapped 0, so this loop never ends:
+    # those mutants run into their limit, min(5 s, max(1 s, 5 x golden + 0.5 s)), which
+    # exposes them all the same. no_range_check returns 10 and survives.
+    code = (
+        "from target import clamp\n\n"
+        "def test_waits_for_the_upper_bound():\n"
+        "    while clamp(10, 0, 10) != 10:\n"
+        "        pass\n"
+    )
+    got = judged(api, learner_token, drain, code)
+    by_name = {m["name"]: m for m in got["mutants"]}
+    assert by_name["upper_exclusive"]["verdict"] == "timeout"
+    assert by_name["upper_exclusive"]["hint"] is None
+    assert by_name["bounds_swapped"]["verdict"] == "timeout"
+    assert by_name["no_range_check"]["verdict"] == "survived"
+    assert (got["status"], got["killed_weight"], got["score"]) == ("SUCCESS", 4, 30 + 70 * 4 // 6)
