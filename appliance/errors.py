@@ -19,11 +19,6 @@ class ConfigurationError(ArenaError):
     error_type = "configuration_error"
 
 
-class BadRequest(ArenaError):
-    status_code = 400
-    error_type = "bad_request"
-
-
 class Unauthorized(ArenaError):
     status_code = 401
     error_type = "unauthorized"

@@ -49,7 +49,3 @@ def enqueue_validation(connection: redis.Redis, version_id: int) -> bool:
 
 def enqueue_reap(connection: redis.Redis) -> bool:
     return enqueue_once(connection, "appliance.judging.jobs.reap_containers", "reap-containers")
-
-
-def depth(connection: redis.Redis) -> int:
-    return int(judge_queue(connection).count)

@@ -1,7 +1,9 @@
 """One frozen Settings built from ARENA_* environment variables, loaded once per process.
 
 A variable NAME may instead be given as NAME_FILE, the path of a file holding the value, so
-secrets can come from mounted files rather than the environment.
+secrets can come from mounted files rather than the environment. ARENA_DATABASE_URL set
+means an external PostgreSQL; without it the bundled one is used, with the password
+ARENA_DATABASE_PASSWORD (or ARENA_DATABASE_PASSWORD_FILE), which is read only then.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from appliance.errors import ConfigurationError
 
@@ -89,6 +92,14 @@ def _delays(env: Mapping[str, str]) -> tuple[float, ...]:
         raise ConfigurationError(f"ARENA_INFRA_RETRY_DELAYS must be numbers, got {raw!r}") from None
 
 
+def _bundled_database_url(env: Mapping[str, str], port: int) -> str:
+    """The bundled PostgreSQL's role "arena", with ARENA_DATABASE_PASSWORD when it has one
+    (ops/bundled-init.sh generates it as $ARENA_DATA_DIR/secrets/postgres-password)."""
+    password = _read(env, "ARENA_DATABASE_PASSWORD")
+    credentials = f"arena:{quote(password, safe='')}" if password else "arena"
+    return f"postgresql://{credentials}@127.0.0.1:{port}/arena"
+
+
 def from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping; pure, so tests can pass their own."""
     data_dir = Path(_read(env, "ARENA_DATA_DIR") or "var").absolute()
@@ -98,7 +109,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
     redis_port = _int(env, "ARENA_REDIS_PORT", BUNDLED_REDIS_PORT, 1)
     return Settings(
         data_dir=data_dir,
-        database_url=database_url or f"postgresql://arena@127.0.0.1:{pg_port}/arena",
+        database_url=database_url or _bundled_database_url(env, pg_port),
         redis_url=redis_url or f"redis://127.0.0.1:{redis_port}/0",
         bundled=database_url is None and redis_url is None,
         judge_image=_read(env, "ARENA_JUDGE_IMAGE") or "arena/judge:latest",

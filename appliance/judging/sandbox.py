@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,6 @@ from appliance.settings import Settings
 
 SANDBOX_LABEL = "arena.sandbox"
 WORKER_LABEL = "arena.worker"
-JOB_LABEL = "arena.job"
-JUDGE_UID = "10001:10001"
 FILE_SIZE_LIMIT = 16 * 1024 * 1024
 # The runner prints one report line; more than this means something is badly wrong.
 REPORT_LIMIT_BYTES = 32 * 1024 * 1024
@@ -30,8 +27,6 @@ REPORT_LIMIT_BYTES = 32 * 1024 * 1024
 class SandboxRun:
     container_id: str
     stdout: bytes
-    exit_code: int
-    seconds: float
 
 
 @dataclass
@@ -108,10 +103,9 @@ def run(client: docker.DockerClient, box: Sandbox, request: JudgeRequest) -> San
     """Feed the request to a started sandbox, wait, return its stdout.
 
     The container is always removed, whatever happens."""
-    started = time.monotonic()
     try:
         _send(box, request.encode())
-        exit_code = _wait(client, box.container_id, request.budget_seconds())
+        _wait(client, box.container_id, request.budget_seconds())
         stdout = client.api.logs(box.container_id, stdout=True, stderr=False)
     except (docker.errors.DockerException, OSError) as exc:
         raise InfrastructureError(f"sandbox failed: {exc}") from exc
@@ -119,7 +113,7 @@ def run(client: docker.DockerClient, box: Sandbox, request: JudgeRequest) -> San
         discard(client, box)
     if len(stdout) > REPORT_LIMIT_BYTES:
         raise InfrastructureError("the judge runner printed more than a report")
-    return SandboxRun(box.container_id, stdout, exit_code, time.monotonic() - started)
+    return SandboxRun(box.container_id, stdout)
 
 
 def _create(client: docker.DockerClient, settings: Settings, labels: dict[str, str]) -> str:
@@ -149,14 +143,14 @@ def _send(box: Sandbox, payload: bytes) -> None:
         box.close_stdin()
 
 
-def _wait(client: docker.DockerClient, container_id: str, budget_s: float) -> int:
+def _wait(client: docker.DockerClient, container_id: str, budget_s: float) -> None:
+    """Until the container exits; its report, or the lack of one, says how it went."""
     try:
-        result = client.api.wait(container_id, timeout=int(budget_s))
+        client.api.wait(container_id, timeout=int(budget_s))
     except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
         raise InfrastructureError(
             f"the sandbox exceeded its {budget_s:.0f} s budget and was killed"
         ) from exc
-    return int(result.get("StatusCode", -1))
 
 
 def discard(client: docker.DockerClient, box: Sandbox) -> None:
