@@ -6,9 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appliance.errors import ArenaError
 from appliance.settings import Settings, load
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -23,11 +27,29 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM when the parent dies. Uvicorn's worker processes would otherwise
+    outlive a killed master, keep its port and stop supervisord from restarting the API."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def api_process_app() -> Litestar:
+    """The app factory each API process runs (uvicorn imports it by name)."""
+    from appliance.api import create_app
+
+    _die_with_parent()
+    return create_app()
+
+
 def _api(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     uvicorn.run(
-        "appliance.api:create_app",
+        "appliance.__main__:api_process_app",
         factory=True,
         host=args.host,
         port=settings.api_port,

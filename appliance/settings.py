@@ -3,7 +3,8 @@
 A variable NAME may instead be given as NAME_FILE, the path of a file holding the value, so
 secrets can come from mounted files rather than the environment. ARENA_DATABASE_URL set
 means an external PostgreSQL; without it the bundled one is used, with the password
-ARENA_DATABASE_PASSWORD (or ARENA_DATABASE_PASSWORD_FILE), which is read only then.
+ARENA_DATABASE_PASSWORD (or ARENA_DATABASE_PASSWORD_FILE), which is read only then; the
+same for ARENA_REDIS_URL and ARENA_REDIS_PASSWORD.
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ def _bundled_database_url(env: Mapping[str, str], port: int) -> str:
     return f"postgresql://{credentials}@127.0.0.1:{port}/arena"
 
 
+def _bundled_redis_url(env: Mapping[str, str], port: int) -> str:
+    """The bundled Redis, with ARENA_REDIS_PASSWORD when it has one."""
+    password = _read(env, "ARENA_REDIS_PASSWORD")
+    credentials = f":{quote(password, safe='')}@" if password else ""
+    return f"redis://{credentials}127.0.0.1:{port}/0"
+
+
 def from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping; pure, so tests can pass their own."""
     data_dir = Path(_read(env, "ARENA_DATA_DIR") or "var").absolute()
@@ -110,7 +118,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=database_url or _bundled_database_url(env, pg_port),
-        redis_url=redis_url or f"redis://127.0.0.1:{redis_port}/0",
+        redis_url=redis_url or _bundled_redis_url(env, redis_port),
         bundled=database_url is None and redis_url is None,
         judge_image=_read(env, "ARENA_JUDGE_IMAGE") or "arena/judge:latest",
         judge_runtime=_read(env, "ARENA_JUDGE_RUNTIME") or None,

@@ -5,8 +5,16 @@
 #      filesystem tarball is cached in $ARENA_CACHE_DIR, default /var/cache/arena);
 #   2. the judge wheels (judge/wheels, from judge/requirements.txt), fetched on the host
 #      because the package index is not reachable from inside a build (DESIGN.md 11);
-#   3. the judge image ($ARENA_JUDGE_IMAGE, default arena/judge:latest), rebuilt only when
-#      the judge/ sources or the base image changed (label arena.build-hash).
+#   3. the judge image ($ARENA_JUDGE_IMAGE, default arena/judge:latest, also tagged
+#      arena/judge:$VERSION), rebuilt only when the judge/ sources or the base image changed
+#      (label arena.build-hash);
+#   4. the offline wheelhouse (ops/offline-wheels/build.sh);
+#   5. the appliance image arena/appliance:$VERSION, also tagged arena/appliance:latest,
+#      from the Dockerfile at the root, rebuilt only when its inputs (the files it copies,
+#      the lock, the base image, the version and git sha) changed (label arena.build-hash).
+# VERSION is appliance.__version__ unless ARENA_VERSION is set; ARENA_GIT_SHA overrides the
+# git sha the appliance image reports (default: git rev-parse HEAD, "-dirty" when its inputs
+# have uncommitted changes).
 # Prints nothing on stdout. ARENA_BASE_IMAGE forces a base image; ARENA_DEBIAN_MIRROR
 # overrides the mirror read from /etc/apt/sources.list{,.d/*}.
 set -euo pipefail
@@ -16,6 +24,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 UPSTREAM_BASE=python:3.11-slim-bookworm
 OUR_BASE=arena/base:bookworm
 JUDGE_IMAGE="${ARENA_JUDGE_IMAGE:-arena/judge:latest}"
+APPLIANCE_REPO=arena/appliance
+# What the appliance image copies (see .dockerignore), besides the wheelhouse.
+APPLIANCE_INPUTS=(Dockerfile .dockerignore ops/offline-wheels/requirements.lock appliance migrations catalog
+    ops/bundled-init.sh ops/supervisor)
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -155,9 +167,62 @@ build_judge_image() {
         || docker image rm "$previous" >/dev/null 2>&1 || true
 }
 
+version() {
+    if [[ -n ${ARENA_VERSION:-} ]]; then
+        printf '%s\n' "$ARENA_VERSION"
+        return
+    fi
+    sed -n 's/^__version__ = "\(.*\)"$/\1/p' appliance/__init__.py | grep . \
+        || die "no __version__ in appliance/__init__.py"
+}
+
+git_sha() {
+    if [[ -n ${ARENA_GIT_SHA:-} ]]; then
+        printf '%s\n' "$ARENA_GIT_SHA"
+        return
+    fi
+    local sha
+    sha="$(git rev-parse HEAD 2>/dev/null)" || {
+        echo unknown
+        return
+    }
+    if [[ -n $(git status --porcelain -- "${APPLIANCE_INPUTS[@]}" 2>/dev/null) ]]; then sha="$sha-dirty"; fi
+    printf '%s\n' "$sha"
+}
+
+appliance_build_hash() {
+    local files
+    mapfile -t files < <(find "${APPLIANCE_INPUTS[@]}" -type f ! -path '*/__pycache__/*' ! -name '*.pyc' | LC_ALL=C sort)
+    { printf '%s\n' "$(docker image inspect -f '{{.Id}}' "$1")" "$2" "$3"; files_hash "${files[@]}"; } \
+        | sha256sum | cut -d' ' -f1
+}
+
+build_appliance_image() {
+    local base="$1" version="$2" sha want current image="$APPLIANCE_REPO:$2" previous
+    sha="$(git_sha)"
+    want="$(appliance_build_hash "$base" "$version" "$sha")"
+    current="$(docker image inspect -f '{{index .Config.Labels "arena.build-hash"}}' "$image" 2>/dev/null || true)"
+    if [[ $current == "$want" ]]; then
+        log "$image is up to date"
+    else
+        log "building $image on $base (git $sha)"
+        previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
+        docker build --build-arg "BASE_IMAGE=$base" --build-arg "ARENA_VERSION=$version" \
+            --build-arg "GIT_SHA=$sha" --label "arena.build-hash=$want" -t "$image" . >&2 \
+            || die "docker build of $image failed (Dockerfile)"
+        [[ -z $previous || $previous == "$(docker image inspect -f '{{.Id}}' "$image")" ]] \
+            || docker image rm "$previous" >/dev/null 2>&1 || true
+    fi
+    docker tag "$image" "$APPLIANCE_REPO:latest"
+}
+
 cd "$ARENA_HOME"
 docker_answers || die "no Docker daemon answers: run ops/install-host.sh first"
 base="$(base_image)"
 log "base image: $base"
+version="$(version)"
 fetch_judge_wheels
 build_judge_image "$base"
+docker tag "$JUDGE_IMAGE" "${JUDGE_IMAGE%:*}:$version"
+"$ARENA_HOME/ops/offline-wheels/build.sh"
+build_appliance_image "$base" "$version"

@@ -2,9 +2,13 @@
 # Prepares $ARENA_DATA_DIR before supervisord starts, idempotently (run as root):
 #   log/ and run/ always;
 #   bundled PostgreSQL (no ARENA_DATABASE_URL): a PostgreSQL 15 cluster in postgres/ owned
-#     by user postgres, superuser "arena", trust authentication on the local socket and on
-#     loopback only (the server listens on 127.0.0.1 alone), and the database "arena";
-#   bundled Redis (no ARENA_REDIS_URL): redis/ owned by user redis.
+#     by user postgres, superuser "arena" with the password generated on first boot in
+#     secrets/postgres-password (mode 0600, never overwritten; scram-sha-256 on 127.0.0.1,
+#     the only address the server listens on), trust only on the Unix socket in
+#     run/postgres (a directory only postgres and root can enter), and the database "arena";
+#   bundled Redis (no ARENA_REDIS_URL): redis/ owned by user redis, and the password
+#     generated on first boot in secrets/redis-password (0600, never overwritten), given to
+#     the server through run/redis/redis.conf (readable by redis alone).
 # Used by ops/dev.sh up and by the appliance image's entrypoint (ops/supervisor/entrypoint.sh).
 set -euo pipefail
 # shellcheck source=ops/supervisor/env.sh
@@ -16,6 +20,11 @@ PGSOCK="$DATA/run/postgres"
 INIT_LOG="$DATA/log/bundled-init.log"
 # Written into the cluster once the database exists, so a wiped cluster is set up again.
 DB_MARKER="$PGDATA/ARENA_DATABASE_CREATED"
+SECRETS="$DATA/secrets"
+PG_PASSWORD_FILE="${ARENA_DATABASE_PASSWORD_FILE:-$SECRETS/postgres-password}"
+REDIS_PASSWORD_FILE="${ARENA_REDIS_PASSWORD_FILE:-$SECRETS/redis-password}"
+# The sha256 of the password the "arena" role was last given, so a changed file is applied.
+PASSWORD_MARKER="$PGDATA/ARENA_PASSWORD_SHA256"
 
 log() { printf '[bundled-init] %s\n' "$*" >&2; }
 die() {
@@ -49,26 +58,58 @@ init_cluster() {
     fi
     [[ -z $(ls -A "$PGDATA") ]] || die "$PGDATA is neither empty nor a PostgreSQL cluster; move it away"
     log "creating the PostgreSQL cluster in $PGDATA (log: $INIT_LOG)"
-    pg initdb -D "$PGDATA" -U arena --auth-local=trust --auth-host=trust \
+    pg initdb -D "$PGDATA" -U arena --auth-local=trust --auth-host=scram-sha-256 \
         --encoding=UTF8 --locale=C.UTF-8 >>"$INIT_LOG" 2>&1 \
         || die "initdb failed; see $INIT_LOG"
 }
 
-# A private server (no TCP, socket in run/postgres) just long enough to create the database.
+# Generated once; an existing file (the operator's own, or an earlier boot's) is kept.
+ensure_secret() {
+    local file="$1"
+    [[ -s $file ]] && return 0
+    mkdir -p "$(dirname "$file")"
+    chmod 0700 "$(dirname "$file")"
+    log "generating ${file#"$DATA"/}"
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file.tmp")
+    mv "$file.tmp" "$file"
+}
+
+password_hash() { sha256sum <"$PG_PASSWORD_FILE" | cut -d' ' -f1; }
+
+# Loopback connections need the password; the socket directory is private to postgres.
+write_hba() {
+    as_user postgres tee "$PGDATA/pg_hba.conf" >/dev/null <<'HBA'
+# Written by ops/bundled-init.sh at every start; edits are lost.
+# TYPE  DATABASE  USER  ADDRESS        METHOD
+local   all       all                  trust
+host    all       all   127.0.0.1/32   scram-sha-256
+host    all       all   ::1/128        scram-sha-256
+HBA
+}
+
+# A private server (no TCP, socket in run/postgres) just long enough to create the database
+# and set the role's password.
 create_database() {
-    [[ -f $DB_MARKER ]] && return 0
-    log "creating database arena"
+    [[ -f $DB_MARKER && $(cat "$PASSWORD_MARKER" 2>/dev/null) == "$(password_hash)" ]] && return 0
+    log "setting up database arena and the password of role arena"
     pg pg_ctl -D "$PGDATA" -w -t 60 -l "$INIT_LOG" \
         -o "-c listen_addresses='' -k $PGSOCK -p $ARENA_PG_PORT" start >/dev/null \
         || die "could not start PostgreSQL on $PGDATA (is one already running there?); see $INIT_LOG"
     trap 'pg pg_ctl -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true' EXIT
     local exists
-    exists="$(pg psql -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena -d postgres -XtAc \
+    exists="$(pg psql -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena -d template1 -XtAc \
         "SELECT 1 FROM pg_database WHERE datname = 'arena'")" || die "psql failed; see $INIT_LOG"
-    [[ $exists == 1 ]] || pg createdb -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena arena || die "createdb arena failed"
+    [[ $exists == 1 ]] || pg createdb -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena --maintenance-db=template1 arena || die "createdb arena failed"
+    # Sent on stdin, not on a command line; quotes doubled for an operator's own password.
+    local password
+    password="$(<"$PG_PASSWORD_FILE")"
+    printf "ALTER ROLE arena PASSWORD '%s';\n" "${password//\'/\'\'}" \
+        | pg psql -h "$PGSOCK" -p "$ARENA_PG_PORT" -U arena -d template1 -Xq -v ON_ERROR_STOP=1 \
+        || die "could not set the password of role arena"
     pg pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null || die "could not stop the private PostgreSQL; see $INIT_LOG"
     trap - EXIT
     as_user postgres touch "$DB_MARKER"
+    password_hash | as_user postgres tee "$PASSWORD_MARKER" >/dev/null
 }
 
 init_postgres() {
@@ -77,10 +118,13 @@ init_postgres() {
     owned_dir postgres "$PGDATA"
     chmod 0700 "$PGDATA"
     owned_dir postgres "$PGSOCK"
+    chmod 0700 "$PGSOCK"
     # pg_ctl, running as postgres, appends its server log here too.
     touch "$INIT_LOG"
     chown postgres "$INIT_LOG"
+    ensure_secret "$PG_PASSWORD_FILE"
     init_cluster
+    write_hba
     create_database
 }
 
@@ -88,6 +132,15 @@ init_redis() {
     command -v redis-server >/dev/null || die "redis-server is not installed (ops/install-host.sh)"
     check_reachable redis
     owned_dir redis "$DATA/redis"
+    ensure_secret "$REDIS_PASSWORD_FILE"
+    owned_dir redis "$DATA/run/redis"
+    chmod 0700 "$DATA/run/redis"
+    # Rewritten at every start from the secret; quotes and backslashes escaped for Redis.
+    local password
+    password="$(<"$REDIS_PASSWORD_FILE")"
+    password="${password//\\/\\\\}"
+    printf 'requirepass "%s"\n' "${password//\"/\\\"}" | as_user redis tee "$DATA/run/redis/redis.conf" >/dev/null
+    chmod 0600 "$DATA/run/redis/redis.conf"
 }
 
 [[ $(id -u) -eq 0 ]] || die "run me as root: the bundled services run as users postgres and redis"

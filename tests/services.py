@@ -42,8 +42,10 @@ def _wait_for_port(port: int, timeout_s: float, what: str) -> None:
 
 
 @contextmanager
-def postgres() -> Iterator[str]:
-    """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`.
+def postgres(listen: str = "127.0.0.1", trust: str | None = None) -> Iterator[str]:
+    """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`
+    on 127.0.0.1. `listen` adds addresses to listen on, `trust` a network (CIDR) whose
+    clients need no password, e.g. containers on a Docker bridge.
 
     Its folder sits directly under the system temp dir: as root the server runs as the
     postgres user, who cannot enter pytest's private temp folders."""
@@ -70,6 +72,9 @@ def postgres() -> Iterator[str]:
             check=True,
             capture_output=True,
         )
+        if trust is not None:
+            with open(data / "pg_hba.conf", "a") as hba:
+                hba.write(f"host all all {trust} trust\n")
         port = free_port()
         with open(base / "server.log", "wb") as log:
             server = subprocess.Popen(
@@ -83,7 +88,7 @@ def postgres() -> Iterator[str]:
                         "-k",
                         str(base),
                         "-c",
-                        "listen_addresses=127.0.0.1",
+                        f"listen_addresses={listen}",
                         "-c",
                         "fsync=off",
                         "-c",
@@ -108,7 +113,7 @@ def postgres() -> Iterator[str]:
 
 
 @contextmanager
-def redis_server(base: Path) -> Iterator[str]:
+def redis_server(base: Path, bind: str = "127.0.0.1") -> Iterator[str]:
     port = free_port()
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     server = subprocess.Popen(
@@ -117,13 +122,16 @@ def redis_server(base: Path) -> Iterator[str]:
             "--port",
             str(port),
             "--bind",
-            "127.0.0.1",
+            *bind.split(),
             "--save",
             "",
             "--appendonly",
             "no",
             "--dir",
             str(base),
+            # Clients beyond loopback (containers) are trusted only when asked for by bind.
+            "--protected-mode",
+            "yes" if bind == "127.0.0.1" else "no",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -41,3 +41,24 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
 def test_a_bad_value_is_a_clear_configuration_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         from_env(env)
+
+
+def test_the_bundled_database_url_carries_the_generated_password(tmp_path: Path) -> None:
+    secret = tmp_path / "postgres-password"
+    secret.write_text("p@ss/word\n")
+    settings = from_env({"ARENA_DATABASE_PASSWORD_FILE": str(secret), "ARENA_PG_PORT": "6000"})
+    assert settings.bundled
+    assert settings.database_url == "postgresql://arena:p%40ss%2Fword@127.0.0.1:6000/arena"
+
+
+def test_an_external_database_url_ignores_the_bundled_password() -> None:
+    env = {
+        "ARENA_DATABASE_URL": "postgresql://app@db.internal/arena",
+        "ARENA_DATABASE_PASSWORD_FILE": "/no/such/file",
+    }
+    assert from_env(env).database_url == "postgresql://app@db.internal/arena"
+
+
+def test_the_bundled_redis_url_carries_the_generated_password() -> None:
+    settings = from_env({"ARENA_REDIS_PASSWORD": "a:b", "ARENA_REDIS_PORT": "6001"})
+    assert settings.redis_url == "redis://:a%3Ab@127.0.0.1:6001/0"

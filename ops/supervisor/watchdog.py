@@ -5,6 +5,7 @@ A program that ends FATAL (it kept dying while starting), or a one-shot named wi
 half up. Stopping supervisord instead makes the container exit so that its restart
 policy, and the operator's monitoring, see the failure.
 
+With ARENA_WATCHDOG_REASON_FILE set, it writes why it stopped supervisord there.
 Standard library only: it speaks the event listener protocol on stdin/stdout
 (http://supervisord.org/events.html) and logs on stderr.
 """
@@ -46,7 +47,17 @@ def stop_supervisord(payload: dict[str, str], event: str) -> None:
         return
     message = f"watchdog: {name} entered {event}, stopping supervisord (see log/{name}*.log)"
     print(message, file=sys.stderr, flush=True)
+    record_reason(message)
     os.kill(supervisord, signal.SIGTERM)
+
+
+def record_reason(message: str) -> None:
+    """The image's entrypoint exits non-zero when this file exists after supervisord ends,
+    so that "restart: on-failure" and monitoring see a failure, not a clean stop."""
+    reason = os.environ.get("ARENA_WATCHDOG_REASON_FILE")
+    if reason:
+        with open(reason, "w") as file:
+            file.write(message + "\n")
 
 
 def main() -> None:
