@@ -109,8 +109,8 @@ FAILURES = {
         "    with open(f'/proc/{pid}/stat') as stat:\n"
         "        return int(stat.read().rsplit(')', 1)[1].split()[19])\n\n"
         "def test_passes_in_the_first_run_only():\n"
-        "    time.sleep(1.5)\n"
-        "    assert started(os.getpid()) - started(1) < 120 and clamp(1, 0, 2) == 1\n"
+        "    time.sleep(3)\n"
+        "    assert started(os.getpid()) - started(1) < 250 and clamp(1, 0, 2) == 1\n"
     ),
     "introspection": (
         "import target\n\n"
