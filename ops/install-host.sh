@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the appliance needs on a Debian bookworm host, idempotently: the Debian
-# packages that are missing, a running Docker daemon, and the Python venv in .venv
-# (refreshed when requirements*.txt changed).
+# packages that are missing (and Debian's docker-compose when no Compose v2 plugin is
+# there), a running Docker daemon, and the Python venv in .venv (refreshed when
+# requirements*.txt changed).
 #
 # Usage: ops/install-host.sh [--dev]     --dev: also the development and test tools
 set -euo pipefail
@@ -58,8 +59,13 @@ ensure_venv() {
     fi
 }
 
+# ops/arenactl and compose.prod.yml use `docker compose` (v2) or else docker-compose 1.29.
+compose_packages() { docker compose version >/dev/null 2>&1 || echo docker-compose; }
+
 require_root
 apt_install_missing "${packages[@]}"
+mapfile -t compose < <(compose_packages)
+[[ ${#compose[@]} -eq 0 ]] || apt_install_missing "${compose[@]}"
 ensure_dockerd
 ensure_venv
 log "host ready (venv: ${ARENA_VENV#"$ARENA_HOME"/}$($dev && echo ', with dev tools'))"
