@@ -38,18 +38,14 @@ from appliance.problems import versions
 from appliance.problems.bundle import MutantSpec, ProblemBundle
 from appliance.settings import from_env
 from tests import services
-from tests.bundles import GOLDEN, MUTANTS, STRONG_SUITE
+from tests.bundles import EXTRA_MUTANTS, FIVE_MUTANT_SUITE, GOLDEN, MUTANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGE_IMAGE = os.environ.get("ARENA_JUDGE_IMAGE", "arena/judge:latest")
 JUDGE_PYTHON = "/opt/judge/venv/bin/python"
 TERMINAL = {"SUCCESS", "FAILURE", "ERROR"}
 
-EXTRA_MUTANTS = {
-    "lower_exclusive": (GOLDEN.replace("max(lo, min", "max(lo + 1, min"), 3, "Try x equal to lo."),
-    "no_upper_bound": (GOLDEN.replace("max(lo, min(x, hi))", "max(lo, x)"), 2, "Try x above hi."),
-}
-SUITE = STRONG_SUITE + "\n\ndef test_lower_bound_is_kept():\n    assert clamp(0, 0, 10) == 0\n"
+SUITE = FIVE_MUTANT_SUITE
 
 
 def five_mutant_problem() -> ProblemBundle:

@@ -47,6 +47,15 @@ def test_inverted_range_is_refused():
         clamp(1, 5, 0)
 """
 
+# Two more mutants make the five-mutant problem of the runner tests and the benchmark.
+EXTRA_MUTANTS = {
+    "lower_exclusive": (GOLDEN.replace("max(lo, min", "max(lo + 1, min"), 3, "Try x equal to lo."),
+    "no_upper_bound": (GOLDEN.replace("max(lo, min(x, hi))", "max(lo, x)"), 2, "Try x above hi."),
+}
+FIVE_MUTANT_SUITE = (
+    STRONG_SUITE + "\n\ndef test_lower_bound_is_kept():\n    assert clamp(0, 0, 10) == 0\n"
+)
+
 # Kills only bounds_swapped (weight 1 of 6): score 30 + 70 * 1 // 6 = 41.
 WEAK_SUITE = """\
 from target import clamp

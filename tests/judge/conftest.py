@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.bundles import EXTRA_MUTANTS, FIVE_MUTANT_SUITE, GOLDEN
+from tests.bundles import MUTANTS as CLAMP_MUTANTS
+
 JUDGE_IMAGE = os.environ.get("ARENA_JUDGE_IMAGE", "arena/judge:latest")
 SANDBOX_FLAGS = (
     "--network", "none",
@@ -33,47 +36,9 @@ TEST_LABEL = "arena.judge-test"
 # Far above any run of these tests: reaching it means the runner hung, which is a failure.
 CONTAINER_TIMEOUT_S = 90
 
-GOLDEN = '''\
-def clamp(x, lo, hi):
-    """x limited to the closed range [lo, hi]."""
-    if lo > hi:
-        raise ValueError("lo must not exceed hi")
-    return max(lo, min(x, hi))
-'''
-
-MUTANTS = {
-    "upper_exclusive": GOLDEN.replace("min(x, hi)", "min(x, hi - 1)"),
-    "no_range_check": GOLDEN.replace(
-        '        raise ValueError("lo must not exceed hi")\n', "        pass\n"
-    ),
-    "bounds_swapped": GOLDEN.replace("max(lo, min(x, hi))", "min(lo, max(x, hi))"),
-    "lower_exclusive": GOLDEN.replace("max(lo, min", "max(lo + 1, min"),
-    "no_upper_bound": GOLDEN.replace("max(lo, min(x, hi))", "max(lo, x)"),
-}
-
-STRONG_SUITE = """\
-import pytest
-from target import clamp
-
-def test_inside_is_unchanged():
-    assert clamp(5, 0, 10) == 5
-
-def test_upper_bound_is_kept():
-    assert clamp(10, 0, 10) == 10
-
-def test_above_is_clamped():
-    assert clamp(11, 0, 10) == 10
-
-def test_below_is_clamped():
-    assert clamp(-1, 0, 10) == 0
-
-def test_lower_bound_is_kept():
-    assert clamp(0, 0, 10) == 0
-
-def test_inverted_range_is_refused():
-    with pytest.raises(ValueError):
-        clamp(1, 5, 0)
-"""
+# The clamp problem of tests/bundles.py with all five mutants, as plain sources.
+MUTANTS = {name: code for name, (code, _, _) in {**CLAMP_MUTANTS, **EXTRA_MUTANTS}.items()}
+STRONG_SUITE = FIVE_MUTANT_SUITE
 
 
 @dataclass(frozen=True)
