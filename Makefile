@@ -12,6 +12,6 @@ lint:
 fmt:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 typecheck:
-	.venv/bin/mypy appliance judge/runner.py
+	.venv/bin/mypy appliance judge/runner
 images:
 	ops/build-images.sh

@@ -6,8 +6,8 @@
 #   2. the judge wheels (judge/wheels, from judge/requirements.txt), fetched on the host
 #      because the package index is not reachable from inside a build (DESIGN.md 11);
 #   3. the judge image ($ARENA_JUDGE_IMAGE, default arena/judge:latest, also tagged
-#      arena/judge:$VERSION), rebuilt only when the judge/ sources or the base image changed
-#      (label arena.build-hash);
+#      arena/judge:$VERSION): judge/Dockerfile with the runner package judge/runner/, rebuilt
+#      only when the judge/ sources or the base image changed (label arena.build-hash);
 #   4. the offline wheelhouse (ops/offline-wheels/build.sh);
 #   5. the appliance image arena/appliance:$VERSION, also tagged arena/appliance:latest,
 #      from the Dockerfile at the root, rebuilt only when its inputs (the files it copies,
@@ -138,8 +138,9 @@ fetch_judge_wheels() {
     printf '%s\n' "$want" >"$dir/.arena-requirements"
 }
 
-# Every file of judge/ but the documentation and the wheels (requirements.txt covers
-# those), plus the base image's id.
+# Every file of judge/ (the Dockerfile, .dockerignore, the runner package judge/runner/)
+# but the documentation, byte code and the wheels (requirements.txt covers those), plus the
+# base image's id.
 judge_build_hash() {
     local base_id files
     base_id="$(docker image inspect -f '{{.Id}}' "$1")"
@@ -151,6 +152,7 @@ judge_build_hash() {
 build_judge_image() {
     local base="$1" want current
     [[ -f judge/Dockerfile ]] || die "judge/Dockerfile is missing"
+    [[ -f judge/runner/__main__.py ]] || die "judge/runner/ (the runner package) is missing"
     want="$(judge_build_hash "$base")"
     current="$(docker image inspect -f '{{index .Config.Labels "arena.build-hash"}}' "$JUDGE_IMAGE" 2>/dev/null || true)"
     if [[ $current == "$want" ]]; then

@@ -3,7 +3,8 @@ hostile test suites, with the same `docker run` limits as the appliance's worker
 (appliance/judging/sandbox.py), and checks that each attack is contained.
 
 Each hostile suite asserts that its attack FAILS; the judge runner reports the suite as
-`passed` on the golden code only if every assertion held, i.e. the sandbox contained it.
+`passed` on the golden code only if every assertion held, i.e. the sandbox contained it,
+or reports the run as `refused` when its reference monitor stopped the attack first.
 Standard library only, so it runs with the host's python3 (no install, no network).
 
     python3 redteam.py [--image arena/judge:latest]      exit 0: all contained
@@ -74,7 +75,7 @@ def test_no_docker_socket():
 import os
 import pytest
 
-@pytest.mark.parametrize("path", ["/etc/evil", "/opt/judge/runner.py", "/usr/evil", "/evil"])
+@pytest.mark.parametrize("path", ["/etc/evil", "/opt/judge/runner/__main__.py", "/usr/evil", "/evil"])
 def test_root_filesystem_is_read_only(path):
     with pytest.raises(OSError):
         with open(path, "a") as handle:
@@ -120,7 +121,16 @@ DOCKER_RUN = [
 
 
 def run_suite(image: str, tests: str) -> tuple[bool, str]:
-    request = {"protocol": 1, "tests": tests, "golden": GOLDEN, "wall_seconds": 20.0}
+    # Judge protocol 2 (judge/PROTOCOL.md); only golden's first run is looked at, so the
+    # fewest reruns and twins the protocol allows.
+    request = {
+        "protocol": 2,
+        "tests": tests,
+        "golden": GOLDEN,
+        "wall_seconds": 20.0,
+        "golden_reruns": 1,
+        "twins": 1,
+    }
     try:
         done = subprocess.run(
             [*DOCKER_RUN, image],
@@ -141,6 +151,9 @@ def run_suite(image: str, tests: str) -> tuple[bool, str]:
     golden = (report.get("golden") or [{}])[0]
     if golden.get("verdict") == "passed":
         return True, f"{len(golden.get('tests', []))} checks held"
+    if golden.get("refused"):
+        # The runner's reference monitor stopped the attack before the sandbox had to.
+        return True, f"refused by the reference monitor: {golden['refused']}"
     failed = [
         f"{t['name']}: {t.get('message', '')[:300]}"
         for t in golden.get("tests", [])

@@ -8,7 +8,7 @@ import msgspec
 
 from appliance.errors import InfrastructureError
 
-PROTOCOL = 1
+PROTOCOL = 2
 
 Verdict = Literal["passed", "failed", "error", "timeout", "no_tests", "killed", "survived"]
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -30,6 +30,7 @@ class Run(msgspec.Struct, frozen=True):
     tests: tuple[TestResult, ...] = ()
     output: str = ""
     output_truncated: bool = False
+    refused: str | None = None  # what the reference monitor refused the suite, if anything
 
     @property
     def killed_by(self) -> tuple[str, ...]:
@@ -39,8 +40,8 @@ class Run(msgspec.Struct, frozen=True):
 class Report(msgspec.Struct, frozen=True):
     protocol: int
     syntax_error: str | None = None
-    golden: tuple[Run, ...] = ()
-    twin: Run | None = None
+    golden: tuple[Run, ...] = ()  # the first run, then the reruns
+    twins: tuple[Run, ...] = ()
     mutants: tuple[Run, ...] = ()
     runner_error: str | None = None
 

@@ -62,16 +62,19 @@ def grade(report: Report, weights: Mapping[str, int]) -> Grade:
 
 
 def failure_reason(report: Report) -> str | None:
-    """Why the suite earns nothing, or None when it passed on golden and twin, every time."""
+    """Why the suite earns nothing, or None when it passed on golden (every run) and on
+    every twin without the reference monitor refusing it anything (DESIGN.md 4.4)."""
     if report.syntax_error is not None:
         return "syntax_error"
     first, reruns = report.golden[0], report.golden[1:]
+    if any(run.refused is not None for run in (*report.golden, *report.twins)):
+        return "introspection"
     if first.verdict != "passed":
         if any(run.verdict == "passed" for run in reruns):
             return "flaky"
         return GOLDEN_FAILURE_REASONS.get(first.verdict, "golden_failed")
     if any(run.verdict != "passed" for run in reruns):
         return "flaky"
-    if report.twin is None or report.twin.verdict != "passed":
+    if not report.twins or any(run.verdict != "passed" for run in report.twins):
         return "introspection"
     return None

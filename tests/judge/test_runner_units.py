@@ -1,95 +1,18 @@
-"""The runner's pure parts, imported on the host: twin transformation, run planning,
-verdicts, output capping and the parsing of the worker's events."""
+"""The runner package's pure parts, imported on the host without Docker: the protocol
+(request and report), the plan of runs and the verdicts, output capping and the parsing of
+the worker's events, and the parsing of /proc/sysvipc."""
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import json
 import random
-import types
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.judge.goldens import ORDINARY, SHAPES
+from judge.runner import capture, plan, protocol, wipe
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG_GOLDENS = sorted(ROOT.glob("catalog/*/golden.py"))
-
-
-def load_runner() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("judge_runner", ROOT / "judge" / "runner.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = load_runner()
-
-
-def functions(source: str) -> dict[str, types.CodeType]:
-    """Code objects of the functions (not class bodies, not comprehensions) by qualname."""
-
-    def walk(code: types.CodeType) -> Iterator[types.CodeType]:
-        for const in code.co_consts:
-            if isinstance(const, types.CodeType):
-                yield const
-                yield from walk(const)
-
-    module = compile(source, "target.py", "exec", dont_inherit=True)
-    return {
-        code.co_qualname: code
-        for code in walk(module)
-        if code.co_flags & inspect.CO_OPTIMIZED
-        and (not code.co_name.startswith("<") or code.co_name == "<lambda>")
-    }
-
-
-GOLDENS = {name: golden for name, (golden, _suite) in ORDINARY.items()}
-GOLDENS["shapes"] = SHAPES
-GOLDENS.update({path.parent.name: path.read_text() for path in CATALOG_GOLDENS})
-
-
-@pytest.mark.parametrize("name", sorted(GOLDENS))
-def test_the_twin_changes_every_function_s_bytecode_constants_and_first_line(name: str) -> None:
-    golden = GOLDENS[name]
-    twin = runner.make_twin(golden, random.Random(7))
-
-    before, after = functions(golden), functions(twin)
-    assert before.keys() == after.keys() and before
-    for qualname, code in before.items():
-        changed = after[qualname]
-        assert changed.co_code != code.co_code, qualname
-        assert changed.co_consts != code.co_consts, qualname
-        assert changed.co_firstlineno != code.co_firstlineno, qualname
-        assert changed.co_argcount == code.co_argcount, qualname
-        assert changed.co_name == code.co_name, qualname
-    assert twin != golden
-
-
-def test_the_twin_keeps_docstrings_and_module_structure() -> None:
-    golden = '"""Module doc."""\nfrom __future__ import annotations\n\ndef f(x: int) -> int:\n    """F doc."""\n    global G\n    G = x\n    return x\n'
-    namespace: dict[str, Any] = {}
-    exec(compile(runner.make_twin(golden, random.Random(1)), "target.py", "exec"), namespace)
-
-    assert namespace["__doc__"] == "Module doc."
-    assert namespace["f"].__doc__ == "F doc."
-    assert namespace["f"].__annotations__ == {"x": "int", "return": "int"}
-    assert namespace["f"](3) == 3 and namespace["G"] == 3
-
-
-def test_the_twin_differs_from_run_to_run() -> None:
-    golden = GOLDENS["sequences"]
-    assert runner.make_twin(golden, random.Random(1)) != runner.make_twin(golden, random.Random(2))
-
-
-def test_a_golden_that_does_not_parse_has_no_twin() -> None:
-    with pytest.raises(SyntaxError):
-        runner.make_twin("def f(:\n", random.Random(1))
+GOLDEN_SOURCE = "def f():\n    return 1\n"
 
 
 class FakeExecutor:
@@ -98,93 +21,157 @@ class FakeExecutor:
     def __init__(self, verdicts: dict[str, list[str]], golden_ms: int = 100) -> None:
         self.verdicts = verdicts
         self.golden_ms = golden_ms
-        self.calls: list[tuple[str, float]] = []
+        self.calls: list[tuple[str, str, float, str]] = []
 
     def __call__(self, name: str, source: str, limit: float, kind: str) -> dict[str, Any]:
-        self.calls.append((name, limit))
+        self.calls.append((name, source, limit, kind))
         verdict = self.verdicts[name].pop(0)
-        duration = self.golden_ms if kind == "golden" else 10
-        entry: dict[str, Any] = runner.run_entry(
-            name, verdict, duration, round(limit * 1000), [], "", False
-        )
-        return entry
+        duration = self.golden_ms if len(self.calls) == 1 else 10
+        return protocol.run_entry(name, verdict, duration, round(limit * 1000), [], "", False)
+
+    def names(self) -> list[str]:
+        return [name for name, _source, _limit, _kind in self.calls]
 
 
-def request(mutants: int = 3, tests: str = "def test_x():\n    pass\n") -> Any:
-    pairs = [(f"m{i}", "def f():\n    return 1\n") for i in range(mutants)]
-    return runner.Request(tests, "def f():\n    return 1\n", pairs, 5.0, 65536)
+class FakeTwins:
+    """make_twin stand-in: a new, numbered source each call, like a draw from the family."""
+
+    def __init__(self) -> None:
+        self.draws = 0
+
+    def __call__(self, golden: str, rng: random.Random) -> str:
+        self.draws += 1
+        return f"{golden}# twin draw {self.draws} {rng.random()}\n"
 
 
-def test_golden_runs_first_and_the_rest_in_a_random_order() -> None:
+def request(
+    mutants: int = 3,
+    tests: str = "def test_x():\n    pass\n",
+    golden_reruns: int = protocol.DEFAULT_GOLDEN_RERUNS,
+    twins: int = protocol.DEFAULT_TWINS,
+) -> protocol.Request:
+    pairs = [(f"m{i}", f"def f():\n    return {i + 2}\n") for i in range(mutants)]
+    return protocol.Request(tests, GOLDEN_SOURCE, pairs, golden_reruns=golden_reruns, twins=twins)
+
+
+def all_pass(mutants: int = 3, reruns: int = 6, twins: int = 2) -> FakeExecutor:
+    return FakeExecutor(
+        {
+            "golden": ["passed"] * (1 + reruns),
+            "twin": ["passed"] * twins,
+            **{f"m{i}": ["killed"] for i in range(mutants)},
+        }
+    )
+
+
+def test_golden_runs_first_and_every_other_run_in_one_random_order() -> None:
     orders = set()
     for seed in range(20):
-        execute = FakeExecutor(
-            {
-                "golden": ["passed", "passed"],
-                "twin": ["passed"],
-                **{f"m{i}": ["killed"] for i in range(3)},
-            }
-        )
-        report = runner.judge(request(), execute, random.Random(seed))
-        names = [name for name, _limit in execute.calls]
+        execute = all_pass()
+        report = plan.judge(request(), execute, random.Random(seed), FakeTwins())
+        names = execute.names()
         assert names[0] == "golden"
-        assert sorted(names[1:]) == ["golden", "m0", "m1", "m2", "twin"]
+        assert sorted(names[1:]) == ["golden"] * 6 + ["m0", "m1", "m2"] + ["twin"] * 2
         assert [m["name"] for m in report["mutants"]] == ["m0", "m1", "m2"]
-        assert len(report["golden"]) == 2 and report["twin"]["verdict"] == "passed"
+        assert len(report["golden"]) == 7 and len(report["twins"]) == 2
         orders.add(tuple(names))
-    assert len(orders) > 10
+    assert len(orders) > 15
 
 
-def test_mutants_get_the_short_limit_golden_and_twin_the_wall_limit() -> None:
-    execute = FakeExecutor(
-        {"golden": ["passed", "passed"], "twin": ["passed"], "m0": ["killed"]}, golden_ms=300
+def test_the_report_has_golden_twins_and_mutants_in_the_order_they_ran() -> None:
+    execute = all_pass(mutants=2, reruns=2, twins=2)
+    report = plan.judge(
+        request(mutants=2, golden_reruns=2, twins=2), execute, random.Random(3), FakeTwins()
     )
-    runner.judge(request(mutants=1), execute, random.Random(0))
 
-    limits = dict(execute.calls)
-    assert limits["m0"] == pytest.approx(2.0)  # max(1, 5 x 0.3 + 0.5)
-    assert limits["twin"] == limits["golden"] == 5.0
+    assert set(report) == {"protocol", "syntax_error", "golden", "twins", "mutants"}
+    assert report["protocol"] == 2 and report["syntax_error"] is None
+    golden_limits = [run["limit_ms"] for run in report["golden"]]
+    assert golden_limits[0] == 5000 and len(golden_limits) == 3
+    assert all(run["refused"] is None for run in report["golden"] + report["twins"])
+
+
+def test_every_run_after_golden_s_first_gets_the_same_limit() -> None:
+    execute = all_pass(mutants=3)
+    execute.golden_ms = 300
+    plan.judge(request(), execute, random.Random(0), FakeTwins())
+
+    first, *others = execute.calls
+    assert first[2] == 5.0
+    assert [limit for _name, _source, limit, _kind in others] == pytest.approx([2.0] * 11)
+
+
+@pytest.mark.parametrize(("reruns", "twins"), [(1, 1), (3, 4), (20, 5)])
+def test_the_request_sets_how_many_golden_reruns_and_twins_run(reruns: int, twins: int) -> None:
+    execute = all_pass(mutants=1, reruns=reruns, twins=twins)
+    make_twin = FakeTwins()
+    report = plan.judge(
+        request(mutants=1, golden_reruns=reruns, twins=twins), execute, random.Random(1), make_twin
+    )
+
+    assert len(report["golden"]) == 1 + reruns and len(report["twins"]) == twins
+    assert make_twin.draws == twins
+    twin_sources = [source for name, source, _limit, _kind in execute.calls if name == "twin"]
+    assert len(set(twin_sources)) == twins  # each twin is its own draw
+
+
+def test_runs_get_their_kind() -> None:
+    execute = all_pass(mutants=1, reruns=1, twins=1)
+    plan.judge(request(mutants=1, golden_reruns=1, twins=1), execute, random.Random(0), FakeTwins())
+
+    kinds = {name: kind for name, _source, _limit, kind in execute.calls}
+    assert kinds == {"golden": "golden", "twin": "twin", "m0": "mutant"}
+    sources = {name: source for name, source, _limit, _kind in execute.calls}
+    assert sources["golden"] == GOLDEN_SOURCE and sources["m0"] == "def f():\n    return 2\n"
 
 
 @pytest.mark.parametrize(("golden_s", "limit"), [(0.01, 1.0), (0.3, 2.0), (0.9, 5.0), (3.0, 5.0)])
-def test_the_mutant_limit_formula(golden_s: float, limit: float) -> None:
-    assert runner.mutant_limit(5.0, golden_s) == pytest.approx(limit)
+def test_the_run_limit_formula(golden_s: float, limit: float) -> None:
+    assert plan.run_limit(5.0, golden_s) == pytest.approx(limit)
 
 
-def test_a_golden_that_does_not_pass_is_rerun_once_and_nothing_else_runs() -> None:
+def test_a_golden_that_does_not_pass_is_rerun_once_under_the_wall_limit_and_nothing_else_runs() -> (
+    None
+):
     execute = FakeExecutor({"golden": ["failed", "passed"]})
-    report = runner.judge(request(), execute, random.Random(0))
+    make_twin = FakeTwins()
+    report = plan.judge(request(), execute, random.Random(0), make_twin)
 
-    assert [name for name, _ in execute.calls] == ["golden", "golden"]
+    assert execute.names() == ["golden", "golden"]
+    assert [limit for _n, _s, limit, _k in execute.calls] == [5.0, 5.0]
     assert [run["verdict"] for run in report["golden"]] == ["failed", "passed"]
-    assert report["twin"] is None and report["mutants"] == []
+    assert report["twins"] == [] and report["mutants"] == [] and make_twin.draws == 0
 
 
 def test_a_suite_that_does_not_compile_runs_nothing() -> None:
     execute = FakeExecutor({})
-    report = runner.judge(request(tests="def test(:\n"), execute, random.Random(0))
+    report = plan.judge(request(tests="def test(:\n"), execute, random.Random(0), FakeTwins())
 
     assert execute.calls == [] and "SyntaxError" in report["syntax_error"]
+    assert report["golden"] == [] and report["twins"] == []
 
 
-def test_a_twin_that_cannot_be_derived_is_a_twin_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_twin_that_cannot_be_derived_is_a_twin_error_under_the_common_limit() -> None:
     def no_twin(source: str, rng: random.Random) -> str:
         raise ValueError("unparsable")
 
-    monkeypatch.setattr(runner, "make_twin", no_twin)
-    execute = FakeExecutor(
-        {"golden": ["passed", "passed"], **{f"m{i}": ["killed"] for i in range(3)}}
-    )
-    report = runner.judge(request(), execute, random.Random(0))
+    execute = FakeExecutor({"golden": ["passed"] * 7, **{f"m{i}": ["killed"] for i in range(3)}})
+    report = plan.judge(request(), execute, random.Random(0), no_twin)
 
-    assert report["twin"]["verdict"] == "error" and "unparsable" in report["twin"]["output"]
+    assert [t["verdict"] for t in report["twins"]] == ["error", "error"]
+    assert "unparsable" in report["twins"][0]["output"]
+    assert report["twins"][0]["limit_ms"] == 1000 and report["twins"][0]["refused"] is None
 
 
 def outcome(
-    tests: list[str], exit_code: int | None = 0, errors: int = 0, timed_out: bool = False
-) -> Any:
-    entries = [runner.test_entry(f"t{i}", o, 1, "") for i, o in enumerate(tests)]
-    return runner.Outcome(entries, exit_code, errors, timed_out)
+    tests: list[str],
+    exit_code: int | None = 0,
+    errors: int = 0,
+    timed_out: bool = False,
+    refused: str | None = None,
+) -> plan.Outcome:
+    entries = [protocol.test_entry(f"t{i}", o, 1, "") for i, o in enumerate(tests)]
+    return plan.Outcome(entries, exit_code, errors, timed_out, refused)
 
 
 @pytest.mark.parametrize(
@@ -201,15 +188,20 @@ def outcome(
         (outcome([], 5), "no_tests", "survived"),
         (outcome(["skipped"]), "no_tests", "survived"),
         (outcome(["passed"], None, timed_out=True), "timeout", "timeout"),
+        # The reference monitor refused an operation of the suite: never a pass.
+        (outcome(["passed"], None, refused="inspect: __code__"), "error", "killed"),
+        (outcome(["passed", "passed"], 0, refused="gc walk"), "error", "killed"),
+        (outcome(["passed"], None, timed_out=True, refused="x"), "error", "killed"),
     ],
 )
-def test_verdicts(result: Any, golden: str, mutant: str) -> None:
-    assert runner.golden_verdict(result) == golden
-    assert runner.mutant_verdict(result) == mutant
+def test_verdicts(result: plan.Outcome, golden: str, mutant: str) -> None:
+    assert plan.golden_verdict(result) == golden
+    assert plan.mutant_verdict(result) == mutant
+    assert plan.verdict("twin", result) == golden and plan.verdict("mutant", result) == mutant
 
 
 def test_capped_output_keeps_head_and_tail_and_says_what_it_dropped() -> None:
-    output = runner.CappedOutput(20)
+    output = capture.CappedOutput(20)
     output.feed(b"0123456789")
     output.feed(b"x" * 1000)
     output.feed(b"abcdefghij")
@@ -219,32 +211,64 @@ def test_capped_output_keeps_head_and_tail_and_says_what_it_dropped() -> None:
 
 
 def test_output_up_to_the_limit_is_kept_whole() -> None:
-    output = runner.CappedOutput(20)
+    output = capture.CappedOutput(20)
     output.feed(b"a" * 15)
     output.feed(b"b" * 5)
 
     assert not output.truncated and output.text() == "a" * 15 + "b" * 5
 
 
-def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
-    events = runner.EventStream()
-    test = {"event": "test", "name": "t" * 5000, "outcome": "passed", "duration_ms": 3}
-    lines = [
-        b'{"event": "ready"}',
-        b"not json",
-        b"[1, 2]",
-        json.dumps({"event": "test", "name": "x", "outcome": "great"}).encode(),
-        b"y" * (2 << 20),  # an endless line is skipped as a whole
-        json.dumps(test).encode(),
-        json.dumps({"event": "done", "exit_code": 0}).encode(),
-    ]
+def feed_lines(events: capture.EventStream, lines: list[bytes]) -> None:
     for line in lines:
         events.feed(line[: len(line) // 2])
         events.feed(line[len(line) // 2 :] + b"\n")
 
+
+def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
+    events = capture.EventStream()
+    test = {"event": "test", "name": "t" * 5000, "outcome": "passed", "duration_ms": 3}
+    feed_lines(
+        events,
+        [
+            b'{"event": "ready"}',
+            b"not json",
+            b"[1, 2]",
+            b"[" * 100_000,  # deeper than the JSON decoder's recursion limit
+            json.dumps({"event": "test", "name": "x", "outcome": "great"}).encode(),
+            b"y" * (2 << 20),  # an endless line is skipped as a whole
+            json.dumps(test).encode(),
+            json.dumps({"event": "done", "exit_code": 0}).encode(),
+        ],
+    )
+
     assert [t["outcome"] for t in events.tests] == ["passed"]
-    assert len(events.tests[0]["name"]) == runner.NAME_CHARS
-    assert events.exit_code == 0 and events.ready
+    assert len(events.tests[0]["name"]) == protocol.NAME_CHARS
+    assert events.exit_code == 0 and events.ready and events.refused is None
+
+
+def test_the_event_stream_keeps_the_first_refusal_capped() -> None:
+    events = capture.EventStream()
+    feed_lines(
+        events,
+        [
+            b'{"event": "ready"}',
+            b'{"event": "refused", "what": 3}',  # not a description: ignored
+            json.dumps({"event": "refused", "what": "r" * 5000}).encode(),
+            b'{"event": "refused", "what": "second"}',
+        ],
+    )
+
+    assert events.refused == "r" * protocol.REFUSED_CHARS
+
+
+def test_an_empty_refusal_still_counts() -> None:
+    events = capture.EventStream()
+    feed_lines(events, [b'{"event": "refused", "what": ""}'])
+
+    assert events.refused == protocol.REFUSED_BY_STATUS
+
+
+BASE = '"protocol": 2, "tests": "", "golden": ""'
 
 
 @pytest.mark.parametrize(
@@ -252,19 +276,95 @@ def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
     [
         b"\xff",
         b"[]",
-        b'{"protocol": 2}',
-        b'{"protocol": 1, "tests": 1, "golden": ""}',
-        b'{"protocol": 1, "tests": "", "golden": "", "mutants": [{"name": "m"}]}',
-        b'{"protocol": 1, "tests": "", "golden": "", "wall_seconds": true}',
-        b'{"protocol": 1, "tests": "", "golden": "", "output_limit_bytes": 0}',
+        b'{"protocol": 1, "tests": "", "golden": ""}',
+        b'{"protocol": 2, "tests": 1, "golden": ""}',
+        b'{"protocol": 2, "tests": "", "golden": "", "mutants": [{"name": "m"}]}',
+        b'{"protocol": 2, "tests": "", "golden": "", "mutants": {}}',
+        b'{"protocol": 2, "tests": "", "golden": "", "wall_seconds": true}',
+        b'{"protocol": 2, "tests": "", "golden": "", "output_limit_bytes": 0}',
+        *(
+            ("{" + BASE + f', "{field}": {value}' + "}").encode()
+            for field, value in [
+                ("golden_reruns", 0),
+                ("golden_reruns", 21),
+                ("golden_reruns", 2.5),
+                ("golden_reruns", "true"),
+                ("twins", 0),
+                ("twins", 6),
+                ("twins", '"2"'),
+            ]
+        ),
     ],
 )
 def test_a_malformed_request_is_a_runner_error(raw: bytes) -> None:
-    with pytest.raises(runner.RunnerError):
-        runner.parse_request(raw)
+    with pytest.raises(protocol.RunnerError):
+        protocol.parse_request(raw)
 
 
-def test_a_minimal_request_gets_the_default_limits() -> None:
-    parsed = runner.parse_request(b'{"protocol": 1, "tests": "t", "golden": "g"}')
+def test_a_minimal_request_gets_the_default_limits_and_counts() -> None:
+    parsed = protocol.parse_request(b'{"protocol": 2, "tests": "t", "golden": "g"}')
 
     assert (parsed.wall_seconds, parsed.output_limit, parsed.mutants) == (5.0, 65536, [])
+    assert (parsed.golden_reruns, parsed.twins) == (6, 2)
+
+
+def test_a_full_request_is_parsed() -> None:
+    raw = json.dumps(
+        {
+            "protocol": 2,
+            "tests": "t",
+            "golden": "g",
+            "mutants": [{"name": "m", "code": "c"}],
+            "wall_seconds": 2,
+            "output_limit_bytes": 100,
+            "golden_reruns": 20,
+            "twins": 5,
+        }
+    ).encode()
+    parsed = protocol.parse_request(raw)
+
+    assert parsed.mutants == [("m", "c")] and parsed.wall_seconds == 2.0
+    assert (parsed.output_limit, parsed.golden_reruns, parsed.twins) == (100, 20, 5)
+
+
+def test_a_runner_error_report_is_one_line() -> None:
+    line = protocol.encode_line(protocol.runner_error_report("boom\nagain"))
+
+    assert line.count("\n") == 1 and json.loads(line) == {
+        "protocol": 2,
+        "runner_error": "boom\nagain",
+    }
+
+
+def test_the_sysvipc_listing_is_parsed() -> None:
+    # /proc/sysvipc/sem after `ipcmk -S 1` twice, header dropped by sysv_ids.
+    lines = [
+        b"         0          0   600          1 10001 10001 10001 10001          0 1764444000",
+        b"1095216660      32769   644          1 10001 10001 10001 10001          0 1764444001",
+        b"",
+    ]
+
+    assert wipe.parse_sysv_ids(lines) == [0, 32769]
+
+
+def test_nothing_to_wipe_outside_a_container_is_cheap_and_harmless() -> None:
+    # Not PID 1 here: wipe_sysv_ipc is never called on a host, but it parses what it finds.
+    assert all(isinstance(i, int) for i in wipe.sysv_ids("sem"))
+    assert wipe.sysv_ids("no-such-kind") == []
+
+
+def test_burning_pids_moves_the_next_worker_s_pid_forward() -> None:
+    import os
+
+    from judge.runner.zygote import PID_BURN_MASK, burn_pids
+
+    def next_pid() -> int:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        return pid
+
+    before = next_pid()
+    burn_pids(PID_BURN_MASK)
+    assert next_pid() - before >= PID_BURN_MASK + 1

@@ -21,14 +21,15 @@ RUN = {
 
 
 def line(**fields: object) -> bytes:
-    return json.dumps({"protocol": 1, **fields}).encode()
+    return json.dumps({"protocol": 2, **fields}).encode()
 
 
 def test_the_last_line_is_the_report() -> None:
-    stdout = b"noise\n" + line(golden=[RUN], twin=RUN, mutants=[]) + b"\n\n"
+    refused = {**RUN, "verdict": "error", "refused": "gc.get_objects"}
+    stdout = b"noise\n" + line(golden=[RUN, RUN], twins=[RUN, refused], mutants=[]) + b"\n\n"
     report = decode(stdout)
-    assert report.golden[0].tests[0].name == "test_a"
-    assert report.twin is not None and report.twin.verdict == "passed"
+    assert report.golden[0].tests[0].name == "test_a" and len(report.golden) == 2
+    assert [t.refused for t in report.twins] == [None, "gc.get_objects"]
 
 
 def test_a_syntax_error_report_needs_no_runs() -> None:
@@ -42,7 +43,7 @@ def test_killed_by_lists_failed_and_errored_tests() -> None:
         {"name": "t3", "outcome": "error", "duration_ms": 1},
     ]
     mutant = {**RUN, "name": "m", "verdict": "killed", "tests": tests}
-    assert decode(line(golden=[RUN], twin=RUN, mutants=[mutant])).mutants[0].killed_by == (
+    assert decode(line(golden=[RUN], twins=[RUN], mutants=[mutant])).mutants[0].killed_by == (
         "t1",
         "t3",
     )
@@ -53,9 +54,9 @@ def test_killed_by_lists_failed_and_errored_tests() -> None:
     [
         b"",
         b"Traceback (most recent call last):\n",
-        b'{"protocol": 1, "golden": [{"name": "golden", "verdict": "great"}]}',
+        b'{"protocol": 2, "golden": [{"name": "golden", "verdict": "great"}]}',
         line(golden=[]),
-        json.dumps({"protocol": 2, "golden": [RUN]}).encode(),
+        json.dumps({"protocol": 1, "golden": [RUN], "twin": RUN}).encode(),
         line(runner_error="could not read stdin"),
     ],
 )
@@ -68,5 +69,8 @@ def test_the_request_carries_every_variant_and_a_budget_covering_all_runs() -> N
     request = JudgeRequest("tests", "golden", [Variant("m1", "x"), Variant("m2", "y")], 5.0, 1024)
     body = json.loads(request.encode())
     assert [m["name"] for m in body["mutants"]] == ["m1", "m2"]
-    assert body["protocol"] == 1 and body["wall_seconds"] == 5.0
-    assert request.budget_seconds() >= 6 * 5.0
+    assert body["protocol"] == 2 and body["wall_seconds"] == 5.0
+    assert body["golden_reruns"] >= 6 and body["twins"] >= 2
+    # golden's first run, its reruns, the twins and both mutants, each up to the wall limit
+    runs = 1 + body["golden_reruns"] + body["twins"] + 2
+    assert request.budget_seconds() >= runs * 5.0

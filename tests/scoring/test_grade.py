@@ -10,8 +10,8 @@ from appliance.scoring.grade import Grade, failure_reason, grade, score
 WEIGHTS = {"a": 3, "b": 2, "c": 1}
 
 
-def run(name: str, verdict: str) -> Run:
-    return Run(name=name, verdict=verdict, duration_ms=10, limit_ms=5000)  # type: ignore[arg-type]
+def run(name: str, verdict: str, refused: str | None = None) -> Run:
+    return Run(name=name, verdict=verdict, duration_ms=10, limit_ms=5000, refused=refused)  # type: ignore[arg-type]
 
 
 def report(
@@ -19,15 +19,21 @@ def report(
     twin: str | None = "passed",
     mutants: dict[str, str] | None = None,
     syntax_error: str | None = None,
+    twins: tuple[Run, ...] | None = None,
+    refused_golden: int | None = None,
 ) -> Report:
     mutant_verdicts = (
         mutants if mutants is not None else {"a": "killed", "b": "timeout", "c": "survived"}
     )
+    golden_runs = tuple(
+        run("golden", v, "gc.get_objects" if i == refused_golden else None)
+        for i, v in enumerate(golden)
+    )
     return Report(
-        protocol=1,
+        protocol=2,
         syntax_error=syntax_error,
-        golden=tuple(run("golden", v) for v in golden),
-        twin=run("twin", twin) if twin else None,
+        golden=golden_runs,
+        twins=twins if twins is not None else ((run("twin", twin),) if twin else ()),
         mutants=tuple(run(name, v) for name, v in mutant_verdicts.items()),
     )
 
@@ -90,6 +96,33 @@ def test_failing_on_the_twin_only_is_introspection() -> None:
 
 def test_failing_on_the_twin_and_then_on_golden_is_flaky() -> None:
     assert failure_reason(report(golden=("passed", "failed"), twin="failed")) == "flaky"
+
+
+def test_failing_on_one_of_several_twins_is_introspection() -> None:
+    twins = (run("twin", "passed"), run("twin", "failed"), run("twin", "passed"))
+    assert failure_reason(report(golden=("passed",) * 7, twins=twins)) == "introspection"
+
+
+def test_failing_on_one_of_several_golden_reruns_is_flaky() -> None:
+    golden = ("passed", "passed", "passed", "timeout", "passed")
+    assert failure_reason(report(golden=golden)) == "flaky"
+
+
+@pytest.mark.parametrize("where", [0, 2])
+def test_a_refusal_in_any_golden_run_is_introspection(where: int) -> None:
+    golden = ("error", "passed", "passed") if where == 0 else ("passed", "passed", "error")
+    result = grade(report(golden=golden, refused_golden=where), WEIGHTS)
+    assert (result.status, result.reason, result.score) == ("FAILURE", "introspection", 0)
+
+
+def test_a_refusal_on_a_twin_is_introspection_even_when_golden_is_flaky() -> None:
+    twins = (run("twin", "error", "sys._getframe of target code"),)
+    assert failure_reason(report(golden=("passed", "failed"), twins=twins)) == "introspection"
+
+
+def test_a_refused_mutant_run_is_only_a_kill() -> None:
+    result = grade(report(mutants={"a": "killed", "b": "survived", "c": "survived"}), WEIGHTS)
+    assert (result.status, result.killed_weight) == ("SUCCESS", 3)
 
 
 def test_a_report_without_a_twin_run_is_not_trusted() -> None:
