@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import Invalid
+from appliance.problems.examples import Example, parse_examples
 
 DIFFICULTIES = ("Very Easy", "Easy", "Medium", "Hard")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -44,6 +45,7 @@ class ProblemBundle:
     golden_code: str
     reference_tests: str
     mutants: tuple[MutantSpec, ...]
+    examples: tuple[Example, ...] = ()
 
     def content_hash(self) -> str:
         canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -51,7 +53,8 @@ class ProblemBundle:
 
 
 def from_mapping(data: Mapping[str, Any]) -> ProblemBundle:
-    """Build and check a bundle from the API's JSON body (problem.toml fields plus code)."""
+    """Build and check a bundle from the API's JSON body (problem.toml fields plus code;
+    "examples" is the list of `[[examples]]`, DESIGN.md section 5)."""
     limits = _mapping(data.get("limits", {}), "limits")
     bundle = ProblemBundle(
         slug=_text(data, "slug"),
@@ -65,6 +68,7 @@ def from_mapping(data: Mapping[str, Any]) -> ProblemBundle:
         golden_code=_text(data, "golden_code"),
         reference_tests=_text(data, "reference_tests"),
         mutants=tuple(_mutant(m) for m in _sequence(data.get("mutants"), "mutants")),
+        examples=parse_examples(data.get("examples", [])),
     )
     check(bundle)
     return bundle

@@ -80,7 +80,16 @@ def test_the_last_day_of_a_short_month_is_not_moved_to_the_month_end(start, mont
     assert add_months(start, months) == expected
 
 
-@pytest.mark.parametrize(("start", "months"), [(date(9999, 12, 1), 1), (date(1, 1, 1), -1)], ids=str)
+@pytest.mark.parametrize(
+    ("start", "months"),
+    [
+        (date(9999, 12, 1), 1),
+        (date(1, 1, 1), -1),
+        (date(2023, 6, 15), 10**30),
+        (date(2023, 6, 15), -(10**30)),
+    ],
+    ids=str,
+)
 def test_results_outside_the_supported_years_are_rejected(start, months):
     with pytest.raises(ValueError):
         add_months(start, months)

@@ -10,6 +10,7 @@ import pytest
 
 from appliance.errors import Invalid
 from appliance.problems.bundle import from_directory, from_mapping
+from appliance.problems.examples import Example
 from tests.bundles import GOLDEN, mini_bundle
 
 
@@ -19,6 +20,7 @@ def as_json(**changes: Any) -> dict[str, Any]:
     data["limits"] = {"wall_seconds": data.pop("wall_seconds")}
     data["tags"] = list(data["tags"])
     data["mutants"] = [dict(m) for m in data["mutants"]]
+    data["examples"] = [dict(e) for e in data["examples"]]
     data.update(changes)
     return data
 
@@ -30,6 +32,34 @@ def test_the_api_json_round_trips_to_the_same_bundle() -> None:
 def test_the_content_hash_changes_with_any_field() -> None:
     changed = dataclasses.replace(mini_bundle(), title="Another title")
     assert changed.content_hash() != mini_bundle().content_hash()
+
+
+EXAMPLES = [
+    {"call": "clamp(5, 0, 3)", "result": "3"},
+    {"call": "clamp(1, 5, 0)", "raises": "ValueError"},
+]
+
+
+def test_a_bundle_without_examples_has_none() -> None:
+    data = as_json()
+    del data["examples"]
+    assert from_mapping(data).examples == ()
+
+
+def test_the_examples_are_read_from_the_api_json() -> None:
+    bundle = from_mapping(as_json(examples=EXAMPLES))
+    assert bundle.examples == (
+        Example(call="clamp(5, 0, 3)", result="3"),
+        Example(call="clamp(1, 5, 0)", raises="ValueError"),
+    )
+    assert from_mapping(as_json(examples=[dict(e) for e in EXAMPLES])) == bundle
+
+
+def test_the_content_hash_changes_with_the_examples() -> None:
+    with_examples = from_mapping(as_json(examples=EXAMPLES))
+    assert with_examples.content_hash() != mini_bundle().content_hash()
+    reworded = from_mapping(as_json(examples=[EXAMPLES[0], {**EXAMPLES[1], "raises": "TypeError"}]))
+    assert reworded.content_hash() != with_examples.content_hash()
 
 
 @pytest.mark.parametrize(
@@ -61,6 +91,9 @@ def test_the_content_hash_changes_with_any_field() -> None:
             "equals mutant m",
         ),
         ({"limits": []}, "limits"),
+        ({"examples": "clamp(1, 2, 3)"}, "examples must be a list"),
+        ({"examples": [{"call": "clamp(", "result": "1"}]}, r"examples\[1\]\.call"),
+        ({"examples": [{"call": "clamp(1, 2, 3)"}]}, "exactly one of result and raises"),
     ],
 )
 def test_a_bad_bundle_is_refused_with_a_clear_message(
@@ -70,7 +103,7 @@ def test_a_bad_bundle_is_refused_with_a_clear_message(
         from_mapping(as_json(**changes))
 
 
-def write_folder(root: Path) -> Path:
+def write_folder(root: Path, examples: tuple[str, ...] = ()) -> Path:
     folder = root / "mini-clamp"
     (folder / "mutants").mkdir(parents=True)
     bundle = mini_bundle()
@@ -83,6 +116,7 @@ def write_folder(root: Path) -> Path:
         "show_golden = true",
         "[limits]",
         "wall_seconds = 5",
+        *examples,
     ]
     for mutant in bundle.mutants:
         toml += [
@@ -101,6 +135,24 @@ def write_folder(root: Path) -> Path:
 
 def test_a_catalog_folder_reads_as_the_same_bundle(tmp_path: Path) -> None:
     assert from_directory(write_folder(tmp_path)) == mini_bundle()
+
+
+def test_the_examples_of_a_catalog_folder_are_read(tmp_path: Path) -> None:
+    examples = (
+        "[[examples]]",
+        "call = 'clamp(5, 0, 3)'",
+        "result = '3'",
+        "[[examples]]",
+        "setup = '''\nlo = 5\nhi = 0'''",
+        "call = 'clamp(1, lo, hi)'",
+        "raises = 'ValueError'",
+    )
+    bundle = from_directory(write_folder(tmp_path, examples))
+    assert bundle.examples == (
+        Example(call="clamp(5, 0, 3)", result="3"),
+        Example(call="clamp(1, lo, hi)", raises="ValueError", setup="lo = 5\nhi = 0"),
+    )
+    assert dataclasses.replace(bundle, examples=()) == mini_bundle()
 
 
 def test_a_mutant_file_without_an_entry_is_refused(tmp_path: Path) -> None:

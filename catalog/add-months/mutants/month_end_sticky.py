@@ -11,6 +11,8 @@ def add_months(d: date, months: int) -> date:
     total = d.month - 1 + months
     year = d.year + total // 12
     month = total % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        raise ValueError(f"year {year} is outside the years 1 to 9999")
     day = min(d.day, _days_in_month(year, month))
     if d.day == _days_in_month(d.year, d.month):
         day = _days_in_month(year, month)
