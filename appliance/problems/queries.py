@@ -8,12 +8,13 @@ from psycopg.types.json import Jsonb
 
 from appliance.db import Connection, Row
 from appliance.problems.bundle import MutantSpec, ProblemBundle
+from appliance.problems.examples import as_mapping
 
 VERSION_COLUMNS = (
     "v.id, v.problem_id, v.number, v.title, v.description_md, v.difficulty, v.tags,"
     " v.function_signature, v.show_golden, v.wall_seconds, v.golden_code, v.reference_tests,"
     " v.content_hash, v.status, v.validation, v.created_at, v.validated_at, v.published_at,"
-    " p.slug, (SELECT count(*) FROM mutants m WHERE m.version_id = v.id) AS mutant_count"
+    " v.examples, p.slug, (SELECT count(*) FROM mutants m WHERE m.version_id = v.id) AS mutant_count"
 )
 
 
@@ -39,10 +40,10 @@ def insert_version(
     row = conn.execute(
         "INSERT INTO problem_versions (problem_id, number, title, description_md, difficulty,"
         " tags, function_signature, show_golden, wall_seconds, golden_code, reference_tests,"
-        " content_hash, created_by)"
+        " content_hash, created_by, examples)"
         " SELECT %(problem_id)s, coalesce(max(number), 0) + 1, %(title)s, %(description_md)s,"
         " %(difficulty)s, %(tags)s, %(function_signature)s, %(show_golden)s, %(wall_seconds)s,"
-        " %(golden_code)s, %(reference_tests)s, %(content_hash)s, %(created_by)s"
+        " %(golden_code)s, %(reference_tests)s, %(content_hash)s, %(created_by)s, %(examples)s"
         " FROM problem_versions WHERE problem_id = %(problem_id)s"
         " RETURNING id, number, status",
         {
@@ -58,18 +59,25 @@ def insert_version(
             "reference_tests": bundle.reference_tests,
             "content_hash": bundle.content_hash(),
             "created_by": created_by,
+            "examples": Jsonb([as_mapping(example) for example in bundle.examples]),
         },
     ).fetchone()
     assert row is not None
     return row
 
 
-def insert_mutants(conn: Connection, version_id: int, mutants: tuple[MutantSpec, ...]) -> None:
+def insert_mutants(
+    conn: Connection, version_id: int, mutants: tuple[MutantSpec, ...], labels: list[int]
+) -> None:
+    """`labels[i]` is the neutral label learners see for mutant i."""
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO mutants (version_id, position, name, code, weight, hint)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [(version_id, i, m.name, m.code, m.weight, m.hint) for i, m in enumerate(mutants)],
+            "INSERT INTO mutants (version_id, position, name, code, weight, hint, label)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (version_id, i, m.name, m.code, m.weight, m.hint, label)
+                for (i, m), label in zip(enumerate(mutants), labels, strict=True)
+            ],
         )
 
 
@@ -99,7 +107,7 @@ def current_version(conn: Connection, slug: str) -> Row | None:
 
 def mutants_of(conn: Connection, version_id: int) -> list[Row]:
     return conn.execute(
-        "SELECT position, name, code, weight, hint FROM mutants"
+        "SELECT position, name, code, weight, hint, label FROM mutants"
         " WHERE version_id = %s ORDER BY position",
         (version_id,),
     ).fetchall()

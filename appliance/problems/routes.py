@@ -14,6 +14,7 @@ from appliance.errors import Forbidden, Invalid, NotFound
 from appliance.injected import Cache, CurrentUser, Db
 from appliance.problems import queries, versions
 from appliance.problems.bundle import DIFFICULTIES, from_mapping
+from appliance.problems.examples import Example, as_mapping, parse_examples, render_examples_md
 
 MAX_PAGE_SIZE = 100
 
@@ -50,10 +51,12 @@ def problem_detail(slug: FromPath[str], user: CurrentUser, conn: Db) -> dict[str
     version = queries.current_version(conn, slug)
     if version is None:
         raise NotFound(f"no published problem {slug!r}")
+    examples = parse_examples(version["examples"])
     return {
         "slug": version["slug"],
         "title": version["title"],
-        "description_md": version["description_md"],
+        "description_md": _statement(version["description_md"], examples),
+        "examples": [as_mapping(example) for example in examples],
         "function_signature": version["function_signature"],
         "difficulty": version["difficulty"],
         "tags": list(version["tags"]),
@@ -62,6 +65,13 @@ def problem_detail(slug: FromPath[str], user: CurrentUser, conn: Db) -> dict[str
         "golden_code": version["golden_code"] if version["show_golden"] else None,
         "limits": {"wall_seconds": version["wall_seconds"]},
     }
+
+
+def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
+    """The statement with its examples rendered below it (DESIGN.md 5)."""
+    if not examples:
+        return description_md
+    return description_md.rstrip("\n") + "\n\n" + render_examples_md(examples)
 
 
 @post("/api/v1/problems", status_code=HTTP_201_CREATED, sync_to_thread=True)
@@ -101,10 +111,17 @@ def _version_view(version: Row, mutants: list[Row]) -> dict[str, Any]:
         "show_golden": version["show_golden"],
         "limits": {"wall_seconds": version["wall_seconds"]},
         "description_md": version["description_md"],
+        "examples": version["examples"],
         "golden_code": version["golden_code"],
         "reference_tests": version["reference_tests"],
         "mutants": [
-            {"name": m["name"], "weight": m["weight"], "hint": m["hint"], "code": m["code"]}
+            {
+                "name": m["name"],
+                "label": f"mutant {m['label']}",
+                "weight": m["weight"],
+                "hint": m["hint"],
+                "code": m["code"],
+            }
             for m in mutants
         ],
         "created_at": version["created_at"],

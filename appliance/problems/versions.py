@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from appliance.judging import judge
 from appliance.judging.worker import WorkerContext
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
+from appliance.problems.examples import examples_suite, parse_examples
 from appliance.problems.validation import judge_validation, refused
 
 
@@ -33,8 +35,18 @@ def add_version(conn: Connection, bundle: ProblemBundle, created_by: int | None)
                 existing["id"], bundle.slug, existing["number"], existing["status"], False
             )
         row = queries.insert_version(conn, problem_id, bundle, created_by)
-        queries.insert_mutants(conn, row["id"], bundle.mutants)
+        queries.insert_mutants(
+            conn, row["id"], bundle.mutants, shuffled_labels(len(bundle.mutants))
+        )
     return VersionRef(row["id"], bundle.slug, row["number"], row["status"], True)
+
+
+def shuffled_labels(count: int) -> list[int]:
+    """Labels 1..count in a random order, drawn once per version (DESIGN.md 4.4): a label
+    tells a learner nothing about a mutant's name, weight or place in the catalog."""
+    labels = list(range(1, count + 1))
+    secrets.SystemRandom().shuffle(labels)
+    return labels
 
 
 def validate(ctx: WorkerContext, version_id: int) -> str:
@@ -55,8 +67,14 @@ def _judge_reference(ctx: WorkerContext, version: dict[str, Any]) -> dict[str, A
     mutants = queries.mutants_of(ctx.conn, version["id"])
     if not mutants:
         return refused("a problem needs at least one mutant")
-    judged = judge.judge_version(ctx, version["reference_tests"], version, mutants)
-    return judge_validation(judged.report)
+    reference = judge.judge_version(ctx, version["reference_tests"], version, mutants)
+    examples = parse_examples(version["examples"])
+    examples_report = None
+    if examples:
+        suite = examples_suite(examples)
+        examples_report = judge.judge_version(ctx, suite, version, mutants).report
+    weights = {m["name"]: m["weight"] for m in mutants}
+    return judge_validation(reference.report, examples_report, weights)
 
 
 def publish(conn: Connection, slug: str, number: int) -> None:

@@ -42,6 +42,24 @@ def test_every_catalog_problem_validates_and_publishes(
     again: list[str] = []
     assert import_catalog(worker_ctx, CATALOG, again.append) == 0
     assert all(": published (unchanged)" in line for line in again)
+    shipped = {folder.name for folder in problem_folders(CATALOG)}
+    measures = {
+        row["slug"]: row["validation"]
+        for row in conn.execute(
+            "SELECT p.slug, v.validation FROM problems p"
+            " JOIN problem_versions v ON v.id = p.current_version_id"
+        ).fetchall()
+        if row["slug"] in shipped
+    }
+    assert set(measures) == shipped
+    # Examples illustrate the contract without giving the answer (DESIGN.md 4.5).
+    too_telling = {
+        slug: m["examples_score"]
+        for slug, m in measures.items()
+        if m["examples_score"] is None or m["examples_score"] > 65
+    }
+    assert too_telling == {}
+    assert all(m["smallest_killing_suite"] for m in measures.values())
 
 
 def test_an_invalid_problem_fails_the_import_with_a_reason(

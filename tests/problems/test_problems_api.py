@@ -110,13 +110,17 @@ def test_the_problem_list_filters_in_sql_and_pages(
     listed = api.get(
         "/api/v1/problems?difficulty=Easy&tag=boundaries", headers=bearer(learner_token)
     ).json()
-    assert listed["total"] == 2
-    assert {item["slug"] for item in listed["items"]} == {"mini-clamp", "mini-clamp-fast"}
+    assert listed["total"] == 3
+    assert {item["slug"] for item in listed["items"]} == {
+        "mini-clamp",
+        "mini-clamp-fast",
+        "mini-clamp-hidden",
+    }
     assert listed["items"][0]["mutant_count"] == 3
     hard = api.get("/api/v1/problems?difficulty=Hard", headers=bearer(learner_token)).json()
     assert hard["total"] == 0
     paged = api.get("/api/v1/problems?page=2&page_size=1", headers=bearer(learner_token)).json()
-    assert len(paged["items"]) == 1 and paged["total"] == 2
+    assert len(paged["items"]) == 1 and paged["total"] == 3
 
 
 def test_a_bad_bundle_is_a_422_with_the_reason(api: TestClient[Any], author_token: str) -> None:
@@ -155,3 +159,49 @@ def test_publishing_the_current_version_again_is_a_no_op(
         "/api/v1/problems/mini-clamp/versions/1/publish", headers=bearer(author_token)
     )
     assert response.json() == {"slug": "mini-clamp", "version": 1, "status": "published"}
+
+
+EXAMPLES = [
+    {"call": "clamp(5, 0, 10)", "result": "5"},
+    {"call": "clamp(1, 5, 0)", "raises": "ValueError"},
+]
+
+
+def test_examples_are_judged_at_validation_and_rendered_into_the_statement(
+    api: TestClient[Any], author_token: str, learner_token: str, drain: Callable[[], None]
+) -> None:
+    create(api, author_token, examples=EXAMPLES)
+    drain()
+    validated = version(api, author_token, 1)
+    assert validated["status"] == "valid", validated["validation"]
+    # The examples kill bounds_swapped (weight 1) and no_range_check (2) of 6: 30 + 35.
+    assert validated["validation"]["examples_score"] == 65
+    smallest = validated["validation"]["smallest_killing_suite"]
+    assert len(smallest) == 2 and "test_inverted_range_is_refused" in smallest
+    assert sorted(m["label"] for m in validated["mutants"]) == ["mutant 1", "mutant 2", "mutant 3"]
+    api.post("/api/v1/problems/new-clamp/versions/1/publish", headers=bearer(author_token))
+    seen = api.get("/api/v1/problems/new-clamp", headers=bearer(learner_token)).json()
+    assert seen["examples"] == EXAMPLES
+    assert "clamp(5, 0, 10)" in seen["description_md"]
+    assert "ValueError" in seen["description_md"]
+
+
+def test_examples_that_give_the_answer_away_make_the_version_invalid(
+    api: TestClient[Any], author_token: str, drain: Callable[[], None]
+) -> None:
+    create(api, author_token, examples=[*EXAMPLES, {"call": "clamp(10, 0, 10)", "result": "10"}])
+    drain()
+    invalid = version(api, author_token, 1)
+    assert invalid["status"] == "invalid"
+    assert invalid["validation"]["examples_score"] == 100
+    assert any("examples alone score 100" in r for r in invalid["validation"]["reasons"])
+
+
+def test_examples_that_are_wrong_on_the_golden_code_make_the_version_invalid(
+    api: TestClient[Any], author_token: str, drain: Callable[[], None]
+) -> None:
+    create(api, author_token, examples=[{"call": "clamp(5, 0, 3)", "result": "5"}])
+    drain()
+    invalid = version(api, author_token, 1)
+    assert invalid["status"] == "invalid"
+    assert any("do not hold on the golden code" in r for r in invalid["validation"]["reasons"])
