@@ -65,14 +65,16 @@ def test_inside_is_unchanged():
 """
 
 
-def mini_bundle(slug: str = "mini-clamp", wall_seconds: float = 5.0) -> ProblemBundle:
+def mini_bundle(
+    slug: str = "mini-clamp", wall_seconds: float = 5.0, show_golden: bool = True
+) -> ProblemBundle:
     return ProblemBundle(
         slug=slug,
         title="Clamp (test problem)",
         difficulty="Easy",
         tags=("boundaries",),
         function_signature="def clamp(x, lo, hi)",
-        show_golden=True,
+        show_golden=show_golden,
         wall_seconds=wall_seconds,
         description_md="Limit x to [lo, hi]; ValueError when lo > hi.",
         golden_code=GOLDEN,

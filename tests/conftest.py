@@ -32,6 +32,8 @@ TEMPLATE = "arena_template"
 PROBLEM = "mini-clamp"
 # The same problem with a 1 s wall limit, for suites that are meant to time out.
 FAST_PROBLEM = "mini-clamp-fast"
+# The same problem with its golden code hidden from learners (show_golden = false).
+HIDDEN_PROBLEM = "mini-clamp-hidden"
 _database_numbers = itertools.count()
 
 
@@ -113,7 +115,12 @@ def template_database(
         settings = make_settings(url, redis_base_url)
         ctx = WorkerContext(settings, conn, docker_engine, "template-builder")
         beat_once(conn, docker_engine, ctx.name, JUDGE_IMAGE)
-        for bundle in (mini_bundle(), mini_bundle(FAST_PROBLEM, wall_seconds=1.0)):
+        bundles = (
+            mini_bundle(),
+            mini_bundle(FAST_PROBLEM, wall_seconds=1.0),
+            mini_bundle(HIDDEN_PROBLEM, show_golden=False),
+        )
+        for bundle in bundles:
             ref = versions.add_version(conn, bundle, created_by=None)
             assert versions.validate(ctx, ref.id) == "valid"
             versions.publish(conn, ref.slug, ref.number)

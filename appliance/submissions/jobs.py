@@ -13,6 +13,7 @@ from appliance.judging.worker import WorkerContext, context, prepare_next
 from appliance.problems import queries as problem_queries
 from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
+from appliance.submissions.disclosure import Redactor, redactor_for
 from appliance.submissions.results import result_rows
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,13 @@ def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
         log.error("submission %s: %s", submission_id, exc.detail)
         return _finish(ctx, submission_id, _errored(exc.detail))
     fields = _graded(grade(judged.report, weights), judged.container_id)
-    return _finish(ctx, submission_id, fields, judged.report)
+    redactor = redactor_for(
+        claimed["code"],
+        version["golden_code"],
+        version["show_golden"],
+        [m["code"] for m in mutants],
+    )
+    return _finish(ctx, submission_id, fields, (judged.report, redactor))
 
 
 def _graded(result: Grade, sandbox_id: str | None = None) -> dict[str, Any]:
@@ -67,14 +74,17 @@ def _errored(detail: str) -> dict[str, Any]:
 
 
 def _finish(
-    ctx: WorkerContext, submission_id: str, fields: dict[str, Any], report: Report | None = None
+    ctx: WorkerContext,
+    submission_id: str,
+    fields: dict[str, Any],
+    judged: tuple[Report, Redactor] | None = None,
 ) -> str | None:
     """Store the outcome if this worker still holds the claim; the status stored."""
     with ctx.conn.transaction():
         if queries.finish(ctx.conn, submission_id, ctx.name, fields) is None:
             return None  # the sweeper gave it to another worker meanwhile
-        if report is not None:
-            variant_rows, test_rows = result_rows(submission_id, report)
+        if judged is not None:
+            variant_rows, test_rows = result_rows(submission_id, *judged)
             queries.insert_variant_runs(ctx.conn, variant_rows)
             queries.insert_test_rows(ctx.conn, test_rows)
     return str(fields["status"])

@@ -90,8 +90,8 @@ def list_visible(
 
 def variant_runs(conn: Connection, submission_id: str) -> list[Row]:
     return conn.execute(
-        "SELECT position, name, kind, verdict, duration_ms, limit_ms, output, output_truncated"
-        " FROM variant_results WHERE submission_id = %s ORDER BY position",
+        "SELECT position, name, kind, verdict, duration_ms, limit_ms, output, output_truncated,"
+        " refused FROM variant_results WHERE submission_id = %s ORDER BY position",
         (submission_id,),
     ).fetchall()
 
@@ -130,8 +130,8 @@ def insert_variant_runs(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> No
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO variant_results (submission_id, position, name, kind, verdict,"
-            " duration_ms, limit_ms, output, output_truncated)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " duration_ms, limit_ms, output, output_truncated, refused)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
 

@@ -121,12 +121,12 @@ def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
 def submission_detail(submission_id: FromPath[str], user: CurrentUser, conn: Db) -> dict[str, Any]:
     """Status, score, per-variant verdicts and the kill matrix of one submission."""
     row = _visible(conn, user, submission_id)
-    hints = {m["name"]: m["hint"] for m in problem_queries.mutants_of(conn, row["version_id"])}
     return results.detail(
         row,
         queries.variant_runs(conn, submission_id),
         queries.test_rows(conn, submission_id),
-        hints,
+        problem_queries.mutants_of(conn, row["version_id"]),
+        reveal_names=user.role in ("admin", "author"),
     )
 
 
