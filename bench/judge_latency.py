@@ -4,8 +4,8 @@ Starts a real appliance on this host (PostgreSQL, Redis, the API under uvicorn, 
 workers, the judge image in Docker), then measures:
   * end to end: POST /api/v1/submissions to a terminal status, a strong suite on a problem
     with 5 mutants, p50 and p95 over --runs submissions one after another;
-  * baseline (a), container per variant: a fresh `docker run` of pytest for the golden code
-    and for each mutant, as a naive judge does;
+  * baseline (a), container per variant: a fresh `docker run` of pytest for every run of
+    the same plan (golden and its reruns, the twins, each mutant), as a naive judge does;
   * baseline (b), the floor: the same runner with no container and no queue;
   * throughput: a burst of --burst submissions judged by two workers.
 Prints every number it measured and the ratios. Run: .venv/bin/python -m bench.judge_latency
@@ -31,7 +31,7 @@ from typing import Any
 
 from appliance import db, migrate
 from appliance.accounts.users import create_user
-from appliance.judging.request import JudgeRequest, Variant
+from appliance.judging.request import GOLDEN_RERUNS, TWINS, JudgeRequest, Variant
 from appliance.judging.sandbox import docker_client
 from appliance.judging.worker import WorkerContext
 from appliance.problems import versions
@@ -180,20 +180,22 @@ def burst(api: Api, count: int) -> float:
     return time.monotonic() - started
 
 
-def twin_of(golden: str) -> str:
-    """The runner's equivalent twin of the golden code (judge/runner.py, loaded as a file)."""
-    spec = importlib.util.spec_from_file_location("judge_runner", ROOT / "judge" / "runner.py")
+def twin_of(golden: str, seed: int) -> str:
+    """One of the runner's equivalent twins of the golden code (judge/runner/twin.py,
+    stdlib only, loaded as a file)."""
+    spec = importlib.util.spec_from_file_location("judge_twin", ROOT / "judge/runner/twin.py")
     assert spec is not None and spec.loader is not None
-    runner = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(runner)
-    return str(runner.make_twin(golden, random.Random(0)))
+    twin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(twin)
+    return str(twin.make_twin(golden, random.Random(seed)))
 
 
 def container_per_variant(runs: int) -> list[float]:
-    """A naive judge doing the same work: one fresh container running pytest for each of
-    the 7 variants (golden, twin, 5 mutants)."""
+    """A naive judge doing the same work: one fresh container running pytest for each run
+    of the plan (golden and its reruns, the twins, 5 mutants: 14 runs)."""
     problem = five_mutant_problem()
-    variants = [problem.golden_code, twin_of(problem.golden_code)]
+    variants = [problem.golden_code] * (1 + GOLDEN_RERUNS)
+    variants += [twin_of(problem.golden_code, seed) for seed in range(TWINS)]
     variants += [m.code for m in problem.mutants]
     timings = []
     for _ in range(runs):
@@ -245,10 +247,11 @@ def floor(runs: int, warm: bool) -> list[float]:
     for _ in range(runs):
         cold_start = time.monotonic()
         runner = subprocess.Popen(
-            [sys.executable, str(ROOT / "judge" / "runner.py")],
+            [sys.executable, "-s", "-P", "-m", "runner"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "judge")},
         )
         if warm:
             time.sleep(1.5)
