@@ -15,6 +15,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from appliance import db, queries, queue
 from appliance.judging import queries as worker_queries
+from appliance.judging.request import (
+    CONTAINER_START_ALLOWANCE_S,
+    GOLDEN_RERUNS,
+    TWINS,
+)
 from appliance.problems import queries as problem_queries
 from appliance.settings import Settings
 from appliance.submissions import queries as submission_queries
@@ -26,6 +31,10 @@ LOCK_RETRY_S = 10
 # A PENDING row this old has had time to be queued; queue it again in case Redis lost it.
 PENDING_GRACE_S = 10
 MAX_ATTEMPTS = 3
+# Beyond the judge's worst case: storing results, a loaded machine.
+OVERDUE_MARGIN_S = 60.0
+# What JudgeRequest.budget_seconds allows each run beyond its wall limit.
+RUN_OVERHEAD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -38,9 +47,9 @@ class SweepResult:
 def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepResult:
     """Give submissions of dead workers back to the queue, end those that lost their worker
     too often, and queue every PENDING submission and draft version Redis may have lost."""
-    dead = settings.worker_dead_after_seconds
-    failed = submission_queries.fail_abandoned(conn, dead, MAX_ATTEMPTS)
-    released = submission_queries.release_abandoned(conn, dead, MAX_ATTEMPTS)
+    bounds = abandon_bounds(settings)
+    failed = submission_queries.fail_abandoned(conn, bounds, MAX_ATTEMPTS)
+    released = submission_queries.release_abandoned(conn, bounds, MAX_ATTEMPTS)
     enqueued = 0
     for row in submission_queries.pending_ids(conn, PENDING_GRACE_S):
         enqueued += queue.enqueue_submission(cache, str(row["id"]))
@@ -52,6 +61,22 @@ def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepR
     for row in released:
         log.warning("submission %s lost its worker; queued again", row["id"])
     return SweepResult(len(released), len(failed), enqueued)
+
+
+def abandon_bounds(settings: Settings) -> dict[str, float]:
+    """When a RUNNING submission counts as abandoned: its worker's heartbeat is older than
+    `dead`, or its claim older than the judge's worst case for its version, computed in SQL
+    from the version's wall time and mutant count (JudgeRequest.budget_seconds for every
+    try, plus the backoff between tries and OVERDUE_MARGIN_S)."""
+    delays = settings.infra_retry_delays
+    return {
+        "dead": settings.worker_dead_after_seconds,
+        "tries": len(delays) + 1,
+        "start": CONTAINER_START_ALLOWANCE_S,
+        "runs": 1 + GOLDEN_RERUNS + TWINS,
+        "overhead": RUN_OVERHEAD_S,
+        "slack": sum(delays) + OVERDUE_MARGIN_S,
+    }
 
 
 def _safe(name: str, job: object) -> None:

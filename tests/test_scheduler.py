@@ -9,9 +9,10 @@ import redis
 from litestar.testing import TestClient
 
 from appliance import db, queue
-from appliance.scheduler import sweep
+from appliance.scheduler import abandon_bounds, sweep
 from appliance.settings import Settings
 from tests.bundles import STRONG_SUITE
+from tests.conftest import PROBLEM
 from tests.submissions.helpers import submit
 
 
@@ -94,3 +95,71 @@ def test_a_live_workers_submission_is_left_alone(
         (accepted["id"],),
     )
     assert sweep(conn, cache, settings).released == 0
+
+
+def _claimed_by_a_live_worker(conn: db.Connection, submission_id: str, attempts: int) -> None:
+    conn.execute("INSERT INTO workers (name, hostname, pid) VALUES ('stuck', 'h', 1)")
+    conn.execute(
+        "UPDATE submissions SET status = 'RUNNING', claimed_by = 'stuck', attempts = %s"
+        " WHERE id = %s",
+        (attempts, submission_id),
+    )
+
+
+def _started_ago(conn: db.Connection, submission_id: str, seconds: float) -> None:
+    conn.execute(
+        "UPDATE submissions SET started_at = now() - make_interval(secs => %s) WHERE id = %s",
+        (seconds, submission_id),
+    )
+
+
+def _worst_case_s(conn: db.Connection, settings: Settings) -> float:
+    """The judge's worst case for the test problem, as the sweeper should compute it."""
+    row = conn.execute(
+        "SELECT v.wall_seconds, (SELECT count(*) FROM mutants m WHERE m.version_id = v.id) AS n"
+        " FROM problems p JOIN problem_versions v ON v.id = p.current_version_id"
+        " WHERE p.slug = %s",
+        (PROBLEM,),
+    ).fetchone()
+    assert row is not None
+    b = abandon_bounds(settings)
+    per_try = b["start"] + (b["runs"] + row["n"]) * (row["wall_seconds"] + b["overhead"])
+    return b["tries"] * per_try + b["slack"]
+
+
+def test_a_claim_older_than_the_judges_worst_case_is_released_despite_a_fresh_heartbeat(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    _claimed_by_a_live_worker(conn, accepted["id"], attempts=1)
+    worst = _worst_case_s(conn, settings)
+    _started_ago(conn, accepted["id"], worst - 30)
+    assert sweep(conn, cache, settings).released == 0  # still within its time
+    _started_ago(conn, accepted["id"], worst + 30)
+    assert sweep(conn, cache, settings).released == 1
+    row = conn.execute(
+        "SELECT status, claimed_by FROM submissions WHERE id = %s", (accepted["id"],)
+    ).fetchone()
+    assert row == {"status": "PENDING", "claimed_by": None}
+
+
+def test_an_overdue_claim_on_its_last_try_is_an_error_despite_a_fresh_heartbeat(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    cache: redis.Redis,
+    settings: Settings,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+    _claimed_by_a_live_worker(conn, accepted["id"], attempts=3)
+    _started_ago(conn, accepted["id"], _worst_case_s(conn, settings) + 30)
+    assert sweep(conn, cache, settings).failed == 1
+    row = conn.execute(
+        "SELECT status, error_detail FROM submissions WHERE id = %s", (accepted["id"],)
+    ).fetchone()
+    assert row is not None and row["status"] == "ERROR"
+    assert "3 times" in row["error_detail"] and "worst case" in row["error_detail"]

@@ -6,6 +6,7 @@ mutant, or of golden when golden is hidden, is withheld before it is stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 WITHHELD_LINE = "[line withheld: it quotes hidden code]"
@@ -16,6 +17,13 @@ MIN_SECRET_CHARS = 12
 TEXT_LIMIT = 64 * 1024
 NAME_LIMIT = 500
 MESSAGE_LIMIT = 2000
+# PostgreSQL text holds neither NUL nor a lone surrogate (which UTF-8 cannot encode).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """`text` with every character PostgreSQL cannot store replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _code_lines(source: str) -> set[str]:
@@ -46,13 +54,14 @@ class Redactor:
         return False
 
     def text(self, text: str, limit: int = TEXT_LIMIT) -> str:
+        """`text` bounded, storable, and without lines that quote hidden code."""
         if not self._by_prefix:
-            return text[:limit]
-        lines = text[:limit].split("\n")
+            return clean(text[:limit])
+        lines = clean(text[:limit]).split("\n")
         return "\n".join(WITHHELD_LINE if self.quotes_hidden_code(x) else x for x in lines)
 
     def name(self, name: str) -> str:
-        clipped = name[:NAME_LIMIT]
+        clipped = clean(name[:NAME_LIMIT])
         return WITHHELD_NAME if self._by_prefix and self.quotes_hidden_code(clipped) else clipped
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+from appliance.db import Row
 from appliance.errors import InfrastructureError
 from appliance.judging import judge
 from appliance.judging.report import Report
@@ -13,7 +14,8 @@ from appliance.judging.worker import WorkerContext, context, prepare_next
 from appliance.problems import queries as problem_queries
 from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
-from appliance.submissions.disclosure import Redactor, redactor_for
+from appliance.submissions.disclosure import MESSAGE_LIMIT as ERROR_DETAIL_LIMIT
+from appliance.submissions.disclosure import Redactor, clean, redactor_for
 from appliance.submissions.results import result_rows
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,30 @@ def judge_submission(submission_id: str) -> str | None:
 
 
 def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
+    """Claim and judge one submission. The one boundary of the job: whatever goes wrong
+    after the claim ends the row as ERROR (if this worker still holds it), never RUNNING."""
     claimed = queries.claim(ctx.conn, submission_id, ctx.name)
     if claimed is None:
         return None
+    try:
+        return _judge(ctx, submission_id, claimed)
+    except Exception as exc:  # the appliance's own fault: record it, do not retry it
+        log.exception("submission %s: unexpected failure while judging", submission_id)
+        return _fault(ctx, submission_id, exc)
+
+
+def _fault(ctx: WorkerContext, submission_id: str, exc: Exception) -> str | None:
+    """ERROR for an unexpected exception; None if even that cannot be stored (the sweeper
+    frees the row once it is overdue)."""
+    detail = f"the appliance failed while judging it ({type(exc).__name__}); see the worker log"
+    try:
+        return _finish(ctx, submission_id, _errored(detail))
+    except Exception:
+        log.exception("submission %s: its ERROR could not be stored", submission_id)
+        return None
+
+
+def _judge(ctx: WorkerContext, submission_id: str, claimed: Row) -> str | None:
     version = problem_queries.version_by_id(ctx.conn, claimed["version_id"])
     mutants = problem_queries.mutants_of(ctx.conn, claimed["version_id"])
     assert version is not None
@@ -70,7 +93,7 @@ def _errored(detail: str) -> dict[str, Any]:
             "sandbox_id",
         )
     )
-    return {**empty, "status": "ERROR", "error_detail": detail}
+    return {**empty, "status": "ERROR", "error_detail": clean(detail)[:ERROR_DETAIL_LIMIT]}
 
 
 def _finish(

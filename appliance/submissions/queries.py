@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appliance.db import Connection, Row
@@ -146,28 +146,41 @@ def insert_test_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         )
 
 
-def release_abandoned(conn: Connection, dead_after_s: float, max_attempts: int) -> list[Row]:
-    """RUNNING submissions whose worker stopped beating go back to PENDING."""
+# A RUNNING row is abandoned when its worker stopped beating, or when it was claimed longer
+# ago than the judge's worst case for its version (every try of the container's budget,
+# the backoff between tries and a margin), whatever the heartbeat says: a live worker may
+# be stuck. %(start)s, %(runs)s and %(overhead)s mirror JudgeRequest.budget_seconds.
+_ABANDONED = (
+    "s.status = 'RUNNING' AND (NOT EXISTS ("
+    "  SELECT 1 FROM workers w WHERE w.name = s.claimed_by"
+    "  AND w.heartbeat_at > now() - make_interval(secs => %(dead)s))"
+    " OR s.started_at < now() - make_interval(secs => ("
+    "  SELECT %(tries)s * (%(start)s + (%(runs)s + count(m.*)) * (v.wall_seconds + %(overhead)s))"
+    "   + %(slack)s"
+    "  FROM problem_versions v LEFT JOIN mutants m ON m.version_id = v.id"
+    "  WHERE v.id = s.version_id GROUP BY v.id)))"
+)
+
+
+def release_abandoned(
+    conn: Connection, bounds: Mapping[str, float], max_attempts: int
+) -> list[Row]:
+    """Abandoned RUNNING submissions go back to PENDING while they have tries left."""
     return conn.execute(
         "UPDATE submissions s SET status = 'PENDING', claimed_by = NULL"
-        " WHERE s.status = 'RUNNING' AND s.attempts < %(max)s AND NOT EXISTS ("
-        "  SELECT 1 FROM workers w WHERE w.name = s.claimed_by"
-        "  AND w.heartbeat_at > now() - make_interval(secs => %(dead)s))"
-        " RETURNING s.id",
-        {"dead": dead_after_s, "max": max_attempts},
+        f" WHERE s.attempts < %(max)s AND {_ABANDONED} RETURNING s.id",
+        {**bounds, "max": max_attempts},
     ).fetchall()
 
 
-def fail_abandoned(conn: Connection, dead_after_s: float, max_attempts: int) -> list[Row]:
-    """RUNNING submissions that lost their worker too many times end as ERROR."""
+def fail_abandoned(conn: Connection, bounds: Mapping[str, float], max_attempts: int) -> list[Row]:
+    """Abandoned RUNNING submissions that used up their tries end as ERROR."""
     return conn.execute(
         "UPDATE submissions s SET status = 'ERROR', finished_at = now(),"
-        " error_detail = 'the worker judging it stopped ' || s.attempts || ' times'"
-        " WHERE s.status = 'RUNNING' AND s.attempts >= %(max)s AND NOT EXISTS ("
-        "  SELECT 1 FROM workers w WHERE w.name = s.claimed_by"
-        "  AND w.heartbeat_at > now() - make_interval(secs => %(dead)s))"
-        " RETURNING s.id",
-        {"dead": dead_after_s, "max": max_attempts},
+        " error_detail = 'its judging was abandoned ' || s.attempts || ' times'"
+        " || ' (the worker stopped, or overran the judge''s worst case)'"
+        f" WHERE s.attempts >= %(max)s AND {_ABANDONED} RETURNING s.id",
+        {**bounds, "max": max_attempts},
     ).fetchall()
 
 
