@@ -33,6 +33,7 @@ from appliance.submissions import routes as submission_routes
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_PARAMETER_SOURCES = ("query", "path", "header", "cookie")
 _STATUS_TYPES = {
     400: "bad_request",
     401: "unauthorized",
@@ -93,15 +94,17 @@ def _describe(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
 
 
 def _validation(exc: ValidationException) -> tuple[int, str, str, dict[str, str]]:
-    """A body that is not JSON is a 400; JSON of the wrong shape, or a bad parameter, a 422."""
-    problems = [
-        f"{item.get('key') or item.get('source') or 'body'}: {item.get('message')}"
-        for item in (exc.extra or [])
-        if isinstance(item, dict)
-    ]
-    if not problems:
+    """A body that is not JSON, or a bad parameter, is a 400; JSON of the wrong shape a 422."""
+    items = [item for item in (exc.extra or []) if isinstance(item, dict)]
+    if not items:
         return 400, "bad_request", str(exc.detail), {}
-    return 422, "validation_error", "; ".join(problems), {}
+    detail = "; ".join(
+        f"{item.get('key') or item.get('source') or 'body'}: {item.get('message')}"
+        for item in items
+    )
+    if all(item.get("source") in _PARAMETER_SOURCES for item in items):
+        return 400, "bad_request", detail, {}
+    return 422, "validation_error", detail, {}
 
 
 def provide_settings(state: State) -> Settings:

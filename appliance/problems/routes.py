@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from appliance import queue
@@ -13,10 +13,21 @@ from appliance.db import Row
 from appliance.errors import Forbidden, Invalid, NotFound
 from appliance.injected import Cache, CurrentUser, Db
 from appliance.problems import queries, versions
-from appliance.problems.bundle import DIFFICULTIES, from_mapping
+from appliance.problems.bundle import DIFFICULTIES, SLUG, from_mapping
 from appliance.problems.examples import Example, as_mapping, parse_examples, render_examples_md
 
 MAX_PAGE_SIZE = 100
+# Parameters are checked at the edge (a bad one is a 400, api.py): no NUL, bounded lengths,
+# and a page whose offset PostgreSQL can hold. The submissions endpoints share them.
+MAX_PAGE = 100_000
+MAX_WORD = 64
+NO_NUL = "^[^\x00]*$"
+SlugPath = Annotated[str, PathParameter(pattern=SLUG.pattern)]
+SlugQuery = Annotated[str | None, QueryParameter(pattern=SLUG.pattern)]
+WordQuery = Annotated[str | None, QueryParameter(max_length=MAX_WORD, pattern=NO_NUL)]
+Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+VersionNumber = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 def require_author(user: CurrentUser) -> None:
@@ -28,10 +39,10 @@ def require_author(user: CurrentUser) -> None:
 def list_problems(
     user: CurrentUser,
     conn: Db,
-    difficulty: FromQuery[str | None] = None,
-    tag: FromQuery[str | None] = None,
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    difficulty: WordQuery = None,
+    tag: WordQuery = None,
+    page: Page = 1,
+    page_size: PageSize = 20,
 ) -> dict[str, Any]:
     """Published problems, easiest first, filtered by difficulty and tag."""
     if difficulty is not None and difficulty not in DIFFICULTIES:
@@ -46,7 +57,7 @@ def list_problems(
 
 
 @get("/api/v1/problems/{slug:str}", sync_to_thread=True)
-def problem_detail(slug: FromPath[str], user: CurrentUser, conn: Db) -> dict[str, Any]:
+def problem_detail(slug: SlugPath, user: CurrentUser, conn: Db) -> dict[str, Any]:
     """The current version of a problem as learners see it."""
     version = queries.current_version(conn, slug)
     if version is None:
@@ -80,15 +91,27 @@ def create_problem(
 ) -> dict[str, Any]:
     """A new problem, or a new version of one whose content changed; validation is queued."""
     require_author(user)
+    refuse_nul(data)
     ref = versions.add_version(conn, from_mapping(data), created_by=user.id)
     if ref.status == "validating":
         queue.enqueue_validation(cache, ref.id)
     return {"slug": ref.slug, "version": ref.number, "status": ref.status, "created": ref.created}
 
 
+def refuse_nul(value: Any) -> None:
+    """PostgreSQL text holds no NUL: a bundle with one anywhere is a 422, not a 500."""
+    if isinstance(value, str) and "\x00" in value:
+        raise Invalid("the bundle contains a NUL character")
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        for item in value:
+            refuse_nul(item)
+
+
 @get("/api/v1/problems/{slug:str}/versions/{number:int}", sync_to_thread=True)
 def version_detail(
-    slug: FromPath[str], number: FromPath[int], user: CurrentUser, conn: Db
+    slug: SlugPath, number: VersionNumber, user: CurrentUser, conn: Db
 ) -> dict[str, Any]:
     """A version with its status, validation verdicts and mutants, for authors."""
     require_author(user)
@@ -136,7 +159,7 @@ def _version_view(version: Row, mutants: list[Row]) -> dict[str, Any]:
     sync_to_thread=True,
 )
 def publish_version(
-    slug: FromPath[str], number: FromPath[int], user: CurrentUser, conn: Db
+    slug: SlugPath, number: VersionNumber, user: CurrentUser, conn: Db
 ) -> dict[str, Any]:
     """Make a valid version current; 409 unless it is valid."""
     require_author(user)

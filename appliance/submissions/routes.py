@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 import redis
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from appliance import queue, ratelimit
@@ -18,6 +18,8 @@ from appliance.db import Row
 from appliance.errors import Conflict, Invalid, NotFound, Overloaded, PayloadTooLarge, RateLimited
 from appliance.injected import Cache, Config, CurrentUser, Db
 from appliance.problems import queries as problem_queries
+from appliance.problems.bundle import SLUG
+from appliance.problems.routes import NO_NUL, Page, PageSize, SlugQuery, WordQuery
 from appliance.settings import Settings
 from appliance.submissions import queries, results
 
@@ -27,9 +29,12 @@ BACKLOG_RETRY_AFTER_S = 30
 MAX_IDEMPOTENCY_KEY = 200
 
 
+SubmissionIdPath = Annotated[str, PathParameter(max_length=64, pattern=NO_NUL)]
+
+
 class NewSubmission(msgspec.Struct, forbid_unknown_fields=True):
-    problem: str
-    code: str
+    problem: Annotated[str, msgspec.Meta(pattern=SLUG.pattern)]
+    code: Annotated[str, msgspec.Meta(pattern=NO_NUL)]  # Python refuses NUL in source too
 
 
 def _accepted(row: Row, problem: str, version: int) -> dict[str, Any]:
@@ -118,7 +123,9 @@ def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
 
 
 @get("/api/v1/submissions/{submission_id:str}", sync_to_thread=True)
-def submission_detail(submission_id: FromPath[str], user: CurrentUser, conn: Db) -> dict[str, Any]:
+def submission_detail(
+    submission_id: SubmissionIdPath, user: CurrentUser, conn: Db
+) -> dict[str, Any]:
     """Status, score, per-variant verdicts and the kill matrix of one submission."""
     row = _visible(conn, user, submission_id)
     return results.detail(
@@ -134,10 +141,10 @@ def submission_detail(submission_id: FromPath[str], user: CurrentUser, conn: Db)
 def list_submissions(
     user: CurrentUser,
     conn: Db,
-    problem: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    problem: SlugQuery = None,
+    status: WordQuery = None,
+    page: Page = 1,
+    page_size: PageSize = 20,
 ) -> dict[str, Any]:
     """The user's own submissions, newest first (an admin sees everyone's)."""
     if status is not None and status not in STATUSES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.bundles import GOLDEN
@@ -139,7 +140,9 @@ def test_bad_authoring_requests_get_the_error_envelope(
         ("POST", "/api/v1/problems", b'["a list"]', 422),
         ("POST", "/api/v1/problems/no-such/versions/1/publish", b"", 404),
         ("POST", "/api/v1/problems/mini-clamp/versions/x/publish", b"", 404),
-        ("GET", "/api/v1/problems/mini-clamp/versions/0", b"", 404),
+        ("GET", "/api/v1/problems/mini-clamp/versions/0", b"", 400),  # numbers start at 1
+        ("GET", "/api/v1/problems/mini-clamp/versions/99", b"", 404),
+        ("POST", "/api/v1/problems/mini%00clamp/versions/1/publish", b"", 400),
     ]
     for method, path, body, status in cases:
         response = api.request(
@@ -205,3 +208,63 @@ def test_examples_that_are_wrong_on_the_golden_code_make_the_version_invalid(
     invalid = version(api, author_token, 1)
     assert invalid["status"] == "invalid"
     assert any("do not hold on the golden code" in r for r in invalid["validation"]["reasons"])
+
+
+ENVELOPE = {"detail", "type", "request_id"}
+TOO_LONG = "a" * 65
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/problems?tag=%00", 400),
+        (f"/api/v1/problems?tag={TOO_LONG}", 400),
+        ("/api/v1/problems?difficulty=Easy%00", 400),
+        (f"/api/v1/problems?difficulty={TOO_LONG}", 400),
+        ("/api/v1/problems?page=4611686018427387904", 400),  # 2**62: no bigint overflow
+        ("/api/v1/problems?page=100001", 400),
+        ("/api/v1/problems?page=0", 400),
+        ("/api/v1/problems?page_size=99999999999999999999999", 400),
+        ("/api/v1/problems/%00", 400),
+        ("/api/v1/problems/mini%00clamp", 400),
+        (f"/api/v1/problems/{TOO_LONG}", 400),
+        ("/api/v1/problems/%ED%A0%80", 400),  # a lone surrogate, percent-encoded
+        ("/api/v1/problems/no-such-problem", 404),  # well-formed, unknown
+        ("/api/v1/problems/mini%00clamp/versions/1", 400),
+        ("/api/v1/problems/mini-clamp/versions/4611686018427387904", 400),
+        ("/api/v1/problems/mini-clamp/versions/0", 400),
+    ],
+)
+def test_bad_parameters_of_the_problem_endpoints_are_a_4xx_with_the_envelope(
+    api: TestClient[Any], admin_token: str, path: str, status: int
+) -> None:
+    response = api.get(path, headers=bearer(admin_token))
+    assert response.status_code == status, response.text
+    assert set(response.json()) == ENVELOPE
+
+
+def test_the_last_sane_page_is_an_empty_page_not_an_error(
+    api: TestClient[Any], learner_token: str
+) -> None:
+    response = api.get("/api/v1/problems?page=100000", headers=bearer(learner_token))
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title": "Clamp\x00"},
+        {"tags": ["ok", "nul\x00"]},
+        {"mutants": [{"name": "off_by_one", "code": "x\x00", "weight": 1, "hint": ""}]},
+        {"limits": {"wall_seconds\x00": 1.0}},
+    ],
+)
+def test_a_bundle_with_nul_anywhere_is_a_422_not_a_500(
+    api: TestClient[Any], author_token: str, changes: dict[str, Any]
+) -> None:
+    response = api.post(
+        "/api/v1/problems", json=as_json(slug="nul-clamp", **changes), headers=bearer(author_token)
+    )
+    assert response.status_code == 422, response.text
+    assert set(response.json()) == ENVELOPE
