@@ -34,6 +34,7 @@ class Settings:
     judge_pids_limit: int
     judge_cpus: float
     judge_tmpfs_mb: int
+    judge_tmpfs_inodes: int
     judge_output_limit_bytes: int
     workers: int
     api_port: int
@@ -126,6 +127,8 @@ def from_env(env: Mapping[str, str]) -> Settings:
         judge_pids_limit=_int(env, "ARENA_JUDGE_PIDS_LIMIT", 128, 16),
         judge_cpus=_float(env, "ARENA_JUDGE_CPUS", 1.0),
         judge_tmpfs_mb=_int(env, "ARENA_JUDGE_TMPFS_MB", 64, 8),
+        # Bounds what a suite can leave behind, and so the time the wipe between runs takes.
+        judge_tmpfs_inodes=_int(env, "ARENA_JUDGE_TMPFS_INODES", 20000, 1000),
         judge_output_limit_bytes=_int(env, "ARENA_JUDGE_OUTPUT_LIMIT_BYTES", 65536, 1024),
         workers=_int(env, "ARENA_WORKERS", 2, 1),
         api_port=_int(env, "ARENA_API_PORT", 8000, 1),

@@ -112,7 +112,7 @@ def test_no_capabilities():
 # the arena.sandbox label: the appliance's reaper removes containers that carry it.
 DOCKER_RUN = [
     "docker", "run", "-i", "--rm", "--network", "none", "--read-only",
-    "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,mode=1777", "--user", "10001:10001",  # noqa: S108
+    "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,nr_inodes=20000,mode=1777", "--user", "10001:10001",  # noqa: S108
     "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--pids-limit", "128",
     "--memory", "512m", "--memory-swap", "512m", "--cpus", "1", "--ipc", "private",
     "--ulimit", "nofile=256:256", "--ulimit", "fsize=16777216:16777216",

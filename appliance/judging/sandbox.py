@@ -58,12 +58,18 @@ def docker_client(timeout_s: float = 30.0) -> docker.DockerClient:
         raise InfrastructureError(f"Docker is not reachable: {exc}") from exc
 
 
+def _scratch_options(settings: Settings) -> str:
+    """The sandbox's only writable place (its /tmp), capped in size and in inodes."""
+    size, inodes = settings.judge_tmpfs_mb, settings.judge_tmpfs_inodes
+    return f"rw,nosuid,nodev,size={size}m,nr_inodes={inodes},mode=1777"
+
+
 def host_config(client: docker.DockerClient, settings: Settings) -> dict[str, object]:
     memory = f"{settings.judge_memory_mb}m"
     return client.api.create_host_config(
         network_mode="none",
         read_only=True,
-        tmpfs={"/tmp": f"rw,nosuid,nodev,size={settings.judge_tmpfs_mb}m,mode=1777"},  # noqa: S108 - inside the sandbox
+        tmpfs={"/tmp": _scratch_options(settings)},  # noqa: S108 - inside the sandbox
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
         pids_limit=settings.judge_pids_limit,

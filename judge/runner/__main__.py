@@ -22,7 +22,8 @@ def main(argv: list[str]) -> int:
         from .protocol import encode_line, runner_error_report
 
         traceback.print_exc()
-        sys.stdout.write(encode_line(runner_error_report(f"{type(exc).__name__}: {exc}")))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(encode_line(runner_error_report(f"{type(exc).__name__}: {exc}")))
         sys.stdout.flush()
         return 2
 

@@ -9,11 +9,14 @@ import time
 from typing import Any
 
 from .protocol import (
-    MAX_TESTS,
+    LISTED_TESTS,
     MESSAGE_CHARS,
+    MESSAGE_OMITTED,
     NAME_CHARS,
     REFUSED_BY_STATUS,
     REFUSED_CHARS,
+    RUN_MESSAGE_CHARS,
+    SKIP_MESSAGE_CHARS,
     TEST_OUTCOMES,
     test_entry,
 )
@@ -55,13 +58,67 @@ class CappedOutput:
         return self._head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
+class Tally:
+    """The tests of one run: every outcome is counted (verdicts are decided on the counts),
+    at most `LISTED_TESTS` entries are kept for the report. When the list is full, a test
+    that failed or errored takes the place of the latest passed or skipped one, so the
+    tests that expose a mutant stay listed; the others are only counted (`omitted`).
+    Messages share `RUN_MESSAGE_CHARS`, skip reasons at most `SKIP_MESSAGE_CHARS` of it."""
+
+    def __init__(self, listed: int = LISTED_TESTS) -> None:
+        self._listed = listed
+        self._entries: list[dict[str, Any] | None] = []
+        self._evictable: list[int] = []  # indices of passed/skipped entries, in order
+        self._kept = 0
+        self.counts: dict[str, int] = dict.fromkeys(sorted(TEST_OUTCOMES), 0)
+        self.omitted: dict[str, int] = dict.fromkeys(sorted(TEST_OUTCOMES), 0)
+        self._message_chars = 0
+
+    def add(self, entry: dict[str, Any], budgeted: bool = True) -> None:
+        """`budgeted=False`: the runner's own note (the test that hung or crashed the run),
+        always listed (even past the cap), its message whole."""
+        outcome = entry["outcome"]
+        self.counts[outcome] += 1
+        failing = outcome in ("failed", "error")
+        if self._kept >= self._listed and budgeted:
+            if not failing or not self._evictable:
+                self.omitted[outcome] += 1
+                return
+            evicted = self._evictable.pop()
+            gone = self._entries[evicted]
+            assert gone is not None
+            self.omitted[gone["outcome"]] += 1
+            self._entries[evicted] = None
+            self._kept -= 1
+        if budgeted:
+            entry["message"] = self._budget(entry["message"], failing)
+        if not failing:
+            self._evictable.append(len(self._entries))
+        self._entries.append(entry)
+        self._kept += 1
+
+    def _budget(self, message: str, failing: bool) -> str:
+        cap = RUN_MESSAGE_CHARS if failing else SKIP_MESSAGE_CHARS
+        if not message or self._message_chars + len(message) <= cap:
+            self._message_chars += len(message)
+            return message
+        return MESSAGE_OMITTED
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [entry for entry in self._entries if entry is not None]
+
+    def seen(self) -> set[str]:
+        """The outcomes of every test that ran, listed or not."""
+        return {outcome for outcome, count in self.counts.items() if count}
+
+
 class EventStream:
     """Parses the worker's JSON lines: ready, start, test, collect_error, refused, done."""
 
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._skip_line = False
-        self.tests: list[dict[str, Any]] = []
+        self.tests = Tally()
         self.running: str | None = None
         self.running_since = 0.0
         self.exit_code: int | None = None
@@ -103,12 +160,12 @@ class EventStream:
 
     def _add_test(self, event: dict[str, Any], collected: bool) -> None:
         outcome = event.get("outcome") if collected else "error"
-        if outcome not in TEST_OUTCOMES or len(self.tests) >= MAX_TESTS:
+        if outcome not in TEST_OUTCOMES:
             return
         duration = event.get("duration_ms")
         self.collection_errors += 0 if collected else 1
         self.running = None
-        self.tests.append(
+        self.tests.add(
             test_entry(
                 _clip(event.get("name"), NAME_CHARS) or "<collection>",
                 str(outcome),

@@ -87,9 +87,11 @@ def _run_twin(
 
 
 class Outcome:
-    """What the supervisor learnt about one run, before it is judged."""
+    """What the supervisor learnt about one run, before it is judged. `tests` are the
+    listed tests; `seen` the outcomes of every test that ran (the list may be capped,
+    protocol.LISTED_TESTS), by default those of `tests`."""
 
-    __slots__ = ("collection_errors", "exit_code", "refused", "tests", "timed_out")
+    __slots__ = ("collection_errors", "exit_code", "refused", "seen", "tests", "timed_out")
 
     def __init__(
         self,
@@ -98,19 +100,21 @@ class Outcome:
         collection_errors: int = 0,
         timed_out: bool = False,
         refused: str | None = None,
+        seen: set[str] | None = None,
     ) -> None:
         self.tests = tests
         self.exit_code = exit_code  # None: the worker died before pytest returned
         self.collection_errors = collection_errors
         self.timed_out = timed_out
         self.refused = refused  # the reference monitor refused an operation of the suite
+        self.seen = {str(test["outcome"]) for test in tests} if seen is None else seen
 
     def broken(self) -> bool:
         """Crash, collection error, or pytest ending with interrupted/internal/usage error."""
         return self.exit_code not in (0, 1, 5) or self.collection_errors > 0
 
     def outcomes(self) -> set[str]:
-        return {str(test["outcome"]) for test in self.tests}
+        return set(self.seen)
 
 
 def golden_verdict(outcome: Outcome) -> str:

@@ -4,6 +4,7 @@ stdout, and the bounds of every field the learner can see. Pure: no I/O, no proc
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 PROTOCOL = 2
@@ -18,10 +19,18 @@ MESSAGE_CHARS = 2000  # a failure message is a hint for the learner, not a log
 MESSAGE_LINES = 20
 NAME_CHARS = 500
 REFUSED_CHARS = 500
-MAX_TESTS = 20000  # per run; beyond that a suite is abusive, not thorough
+# What one run may list (verdicts are decided on every test, whatever is listed): beyond
+# these a suite is abusive, not thorough, and the report must stay small (REPORT_BYTES).
+LISTED_TESTS = 2000  # then one entry saying how many more ran (bounds.omitted_entry)
+RUN_MESSAGE_CHARS = 32768  # all messages of a run together; later ones become a marker
+SKIP_MESSAGE_CHARS = RUN_MESSAGE_CHARS // 2  # skip reasons never crowd out failures
+MESSAGE_OMITTED = "[message omitted]"  # short: up to 2,000 tests may carry it
+REPORT_BYTES = 1 << 20  # the whole report line, UTF-8, at most
+RUN_BYTES = 256 << 10  # one run, as soon as it ended (so the supervisor's memory stays small)
 GOLDEN, TWIN, MUTANT = "golden", "twin", "mutant"
 TEST_OUTCOMES = frozenset({"passed", "failed", "error", "skipped"})
 REFUSED_BY_STATUS = "refused by the reference monitor"
+TOO_COMPLEX = "the suite is too deeply nested or an expression is too long to compile"
 
 
 class RunnerError(Exception):
@@ -120,8 +129,12 @@ def syntax_error_of(source: str) -> str | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings belong to pytest's output
             compile(source, TEST_FILE, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except (SyntaxError, ValueError) as exc:
         return "".join(traceback.format_exception_only(exc)).strip()[:MESSAGE_CHARS]
+    except (RecursionError, MemoryError) as exc:
+        # The parser's or the compiler's own stack overflowed: nesting too deep, or an
+        # expression too long. Not the machine's memory: nothing else is running yet.
+        return f"{type(exc).__name__}: {TOO_COMPLEX} ({str(exc) or 'parser stack overflow'})"
     return None
 
 
@@ -171,6 +184,38 @@ def runner_error_report(what: str) -> dict[str, Any]:
     return {"protocol": PROTOCOL, "runner_error": what}
 
 
-def encode_line(document: dict[str, Any]) -> str:
-    """The report is exactly one line, the last one on stdout."""
-    return json.dumps(document, separators=(",", ":")) + "\n"
+def encode_line(document: dict[str, Any]) -> bytes:
+    """The report is exactly one line, the last one on stdout, in UTF-8 that any strict
+    decoder accepts: every string is made safe first (`safe`)."""
+    return (encode(safe(document)) + "\n").encode()
+
+
+def encode(document: object) -> str:
+    """Compact JSON, non-ASCII characters as themselves (an emoji is 4 bytes, not 12)."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def encoded_size(document: object) -> int:
+    """Bytes of `document` in the report line (its strings already made safe)."""
+    return len(encode(document).encode())
+
+
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """Lone surrogates (a test can put one in any message or name) cannot be encoded in
+    UTF-8 and strict JSON decoders refuse their escapes; NUL is valid JSON but no database
+    text takes it. Both become U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def safe(value: Any) -> Any:
+    """`value` with every string in it made safe (`safe_text`), keys included."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {safe_text(str(k)): safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [safe(item) for item in value]
+    return value

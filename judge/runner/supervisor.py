@@ -15,6 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from .bounds import bound_report, fit_run, with_omitted
 from .capture import CappedOutput, EventStream
 from .monitor import REFUSED_EXIT_STATUS
 from .plan import Outcome, judge, verdict
@@ -252,9 +253,13 @@ class VariantRun:
         self.worker = 0
         self.exit_status: int | None = None
         self.timed_out = False
-        self.seconds = 0.0
+        self.seconds = 0.0  # from the worker's start to the end of the cleanup after it
         self.ended = 0.0
         self.spawn_seconds = 0.0
+        self.cleanup_seconds = 0.0  # sweep and wipe
+        self.removed = 0  # files and directories the run left
+        self.cleanup_overran = False  # within its limit, but not with its cleanup
+        self._outcome: Outcome | None = None
 
     def execute(self, job: bytes) -> None:
         channels = Channels(job)
@@ -266,15 +271,25 @@ class VariantRun:
             self.spawn_seconds = started - asked
             self._watch(channels, started + self.limit)
             self.ended = time.monotonic()
-            self.seconds = self.ended - started
             sweep(self.zygote, self.worker)
             pump(channels.output, self.output.feed)  # what the killed processes left
             pump(channels.events, self.events.feed)
+            self.removed = wipe_between_runs(self.zygote.scratch)
         finally:
             channels.close()
+        self._charge_cleanup(started, time.monotonic())
         if not self.events.ready:
             # No user code ran yet: this failure is the runner's, not the suite's.
             raise RunnerError(f"worker failed before the suite ran: {self.output.text()[-500:]}")
+
+    def _charge_cleanup(self, started: float, cleaned: float) -> None:
+        """What a run leaves is its own cost: killing its processes and removing its files
+        count against its limit, so a suite cannot make the judge work for free between
+        runs (e.g. by leaving 100,000 directories behind each time)."""
+        self.seconds = cleaned - started
+        self.cleanup_seconds = cleaned - self.ended
+        if self.seconds > self.limit and not self.timed_out:
+            self.timed_out = self.cleanup_overran = True
 
     def _watch(self, channels: Channels, deadline: float) -> None:
         """Until pytest is done, the worker is gone, or the deadline passes. Pipes are
@@ -319,25 +334,35 @@ class VariantRun:
         return REFUSED_BY_STATUS if os.WEXITSTATUS(status) == REFUSED_EXIT_STATUS else None
 
     def outcome(self) -> Outcome:
-        tests = list(self.events.tests)
+        if self._outcome is not None:
+            return self._outcome
+        tests = self.events.tests
         running = self.events.running
         if running is not None and self.events.exit_code is None:
             # The test that hung or crashed the run is an error: it shows who killed a mutant.
             spent = round((self.ended - self.events.running_since) * 1000)
-            tests.append(test_entry(running, "error", spent, self.ending()))
-        return Outcome(
-            tests,
+            tests.add(test_entry(running, "error", spent, self.ending()), budgeted=False)
+        self._outcome = Outcome(
+            tests.entries(),
             self.events.exit_code,
             self.events.collection_errors,
             self.timed_out,
             self.refused(),
+            seen=tests.seen(),
         )
+        return self._outcome
 
     def ending(self) -> str:
         """A note for the learner when the run did not end by itself."""
         refused = self.refused()
         if refused is not None:
             return refused if refused == REFUSED_BY_STATUS else f"{REFUSED_BY_STATUS}: {refused}"
+        if self.cleanup_overran:
+            return (
+                f"time limit of {self.limit:g} s exceeded by the cleanup after the run: "
+                f"removing the {self.removed} files and directories it left and ending its "
+                f"processes took {self.cleanup_seconds:.2f} s"
+            )
         if self.timed_out:
             where = f"while running {self.events.running}" if self.events.running else ""
             return f"time limit of {self.limit:g} s exceeded {where}".strip()
@@ -355,9 +380,9 @@ class VariantRun:
         output = self.output.text()
         if self.timed_out or self.events.exit_code is None or outcome.refused is not None:
             output += f"\n[judge] {self.ending()}\n"
-        return run_entry(
+        entry = run_entry(
             name,
-            verdict(kind, outcome),
+            verdict(kind, outcome),  # on every test's outcome, whatever is listed
             round(self.seconds * 1000),
             round(self.limit * 1000),
             outcome.tests,
@@ -365,6 +390,7 @@ class VariantRun:
             self.output.truncated,
             outcome.refused,
         )
+        return fit_run(with_omitted(entry, self.events.tests.omitted))
 
 
 class Supervisor:
@@ -374,8 +400,9 @@ class Supervisor:
         self.zygote = zygote
         self.tests = tests
         self.output_limit = output_limit
-        self.run_seconds = 0.0
-        self.between_seconds = 0.0  # spawning, sweeping and wiping, once the zygote is up
+        self.run_seconds = 0.0  # the runs with their cleanup
+        self.cleanup_seconds = 0.0  # sweeping and wiping after each run
+        self.between_seconds = 0.0  # spawning and the rest, once the zygote is up
 
     def execute(self, name: str, source: str, limit: float, kind: str) -> dict[str, Any]:
         job = {"tests": self.tests, "source": source, "scratch": self.zygote.scratch}
@@ -383,9 +410,9 @@ class Supervisor:
         first = self.zygote.ready_at is None
         begin = time.monotonic()
         run.execute(json.dumps(job).encode())
-        wipe_between_runs(self.zygote.scratch)
         spent = time.monotonic() - begin - run.seconds
         self.run_seconds += run.seconds
+        self.cleanup_seconds += run.cleanup_seconds
         self.between_seconds += spent - (run.spawn_seconds if first else 0.0)
         return run.entry(name, kind)
 
@@ -410,6 +437,7 @@ def supervisor_main() -> int:
         supervisor = Supervisor(zygote, request.tests, request.output_limit)
         report = judge(request, supervisor.execute, _system_random(), make_twin)
         report["timing_ms"] = _timings(started, read_at, zygote, supervisor)
+        report = bound_report(report)
     finally:
         zygote.stop()
         if not running_as_init():
@@ -428,6 +456,7 @@ def _timings(
         "read_request": ms(read_at - started),
         "zygote_ready": ms((zygote.ready_at or started) - started),
         "runs": ms(supervisor.run_seconds),
+        "cleanup": ms(supervisor.cleanup_seconds),
         "between_runs": ms(supervisor.between_seconds),
         "total": ms(time.monotonic() - started),
     }
@@ -452,5 +481,5 @@ def _remove_private_scratch(scratch: str) -> None:
 
 
 def print_line(document: dict[str, Any]) -> None:
-    sys.stdout.write(encode_line(document))
+    sys.stdout.buffer.write(encode_line(document))
     sys.stdout.flush()

@@ -8,7 +8,6 @@ its own scratch directory: on a developer's host it would destroy the user's own
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Any
 
@@ -21,40 +20,97 @@ IPC_RMID = 0
 SYSV_KINDS = ("shm", "sem", "msg")
 
 
-def wipe_between_runs(scratch: str) -> None:
-    remove_contents(scratch)
+def wipe_between_runs(scratch: str) -> int:
+    """Returns how many files and directories the run left (counted against its time)."""
+    removed = remove_contents(scratch)
     if running_as_init():
         for extra in SCRATCH_EXTRAS:
-            remove_contents(extra)
+            removed += remove_contents(extra)
         wipe_sysv_ipc()
+    return removed
 
 
-def remove_contents(directory: str) -> None:
-    """Empty a directory, including entries a test made read-only."""
-    import shutil
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
+
+def remove_contents(directory: str) -> int:
+    """Empty `directory` and return how many entries went, whatever a test left in it: no
+    recursion (a chain of 20,000 nested directories is fine), at most three descriptors open
+    (the nofile limit), directories a test made read-only or unreadable, any name (bytes
+    that are not UTF-8, newlines, leading dashes). Symbolic links are removed, never
+    followed. Every process of the run is dead by now, so nothing changes meanwhile; an
+    entry that cannot be removed is left, and never looked at twice."""
     try:
-        entries = list(os.scandir(directory))
+        fd = os.open(directory, DIRECTORY_FLAGS)
     except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                _make_tree_writable(entry.path)
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+        return 0
+    removed = 0
+    # The directories entered below `directory`, each with the names in it to leave alone.
+    path: list[tuple[str, set[str]]] = []
+    skip: set[str] = set()
+    try:
+        while True:
+            child, count = _empty_level(fd, skip)
+            removed += count
+            if child is not None:
+                name, child_fd = child
+                path.append((name, skip))
+                os.close(fd)
+                fd, skip = child_fd, set()
+                continue
+            if not path:
+                return removed
+            name, skip = path.pop()
+            parent = os.open("..", DIRECTORY_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            try:
+                os.rmdir(name, dir_fd=fd)
+                removed += 1
+            except OSError:
+                skip.add(name)
+    finally:
+        os.close(fd)
 
 
-def _make_tree_writable(path: str) -> None:
-    for root, dirs, _files in os.walk(path):
-        for name in dirs:
-            with contextlib.suppress(OSError, NotImplementedError):
-                os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
+def _empty_level(fd: int, skip: set[str]) -> tuple[tuple[str, int] | None, int]:
+    """Remove what can go from the directory at `fd` without descending; stop at the first
+    directory that is not empty and return it, opened (the caller goes down into it). A
+    directory that cannot be listed is left as it is (its parent then skips it)."""
+    removed = 0
+    try:
+        with os.scandir(fd) as entries:  # a duplicate of fd, rewound when closed
+            for entry in entries:
+                if entry.name in skip:
+                    continue
+                try:
+                    child = _remove_or_open(fd, entry)
+                except OSError:
+                    skip.add(entry.name)
+                    continue
+                if child is not None:
+                    return (entry.name, child), removed
+                removed += 1
+    except OSError:
+        pass
+    return None, removed
+
+
+def _remove_or_open(fd: int, entry: os.DirEntry[str]) -> int | None:
+    """Remove the entry, or open it when it is a directory that is not empty."""
+    name = entry.name
+    if not entry.is_dir(follow_symlinks=False):
+        os.unlink(name, dir_fd=fd)
+        return None
+    try:
+        os.rmdir(name, dir_fd=fd)  # most directories a run leaves are empty
+        return None
+    except OSError:
+        pass
+    # Readable, writable, searchable: a test may have made it none of them. No other
+    # process is left to swap it for a symbolic link meanwhile.
+    os.chmod(name, 0o700, dir_fd=fd)
+    return os.open(name, DIRECTORY_FLAGS, dir_fd=fd)
 
 
 def wipe_sysv_ipc() -> int:

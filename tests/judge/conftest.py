@@ -22,7 +22,7 @@ JUDGE_IMAGE = os.environ.get("ARENA_JUDGE_IMAGE", "arena/judge:latest")
 SANDBOX_FLAGS = (
     "--network", "none",
     "--read-only",
-    "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,mode=1777",
+    "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,nr_inodes=20000,mode=1777",
     "--user", "10001",
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",

@@ -1,16 +1,19 @@
 """The runner package's pure parts, imported on the host without Docker: the protocol
 (request and report), the plan of runs and the verdicts, output capping and the parsing of
-the worker's events, and the parsing of /proc/sysvipc."""
+the worker's events, the report's bounds and safe text, the wipe between runs and what
+its time costs a run, and the parsing of /proc/sysvipc."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from judge.runner import capture, plan, protocol, wipe
+from judge.runner import bounds, capture, plan, protocol, supervisor, wipe
 
 GOLDEN_SOURCE = "def f():\n    return 1\n"
 
@@ -241,8 +244,8 @@ def test_the_event_stream_ignores_garbage_and_clips_what_it_keeps() -> None:
         ],
     )
 
-    assert [t["outcome"] for t in events.tests] == ["passed"]
-    assert len(events.tests[0]["name"]) == protocol.NAME_CHARS
+    assert [t["outcome"] for t in events.tests.entries()] == ["passed"]
+    assert len(events.tests.entries()[0]["name"]) == protocol.NAME_CHARS
     assert events.exit_code == 0 and events.ready and events.refused is None
 
 
@@ -330,7 +333,7 @@ def test_a_full_request_is_parsed() -> None:
 def test_a_runner_error_report_is_one_line() -> None:
     line = protocol.encode_line(protocol.runner_error_report("boom\nagain"))
 
-    assert line.count("\n") == 1 and json.loads(line) == {
+    assert line.count(b"\n") == 1 and json.loads(line) == {
         "protocol": 2,
         "runner_error": "boom\nagain",
     }
@@ -368,3 +371,269 @@ def test_burning_pids_moves_the_next_worker_s_pid_forward() -> None:
     before = next_pid()
     burn_pids(PID_BURN_MASK)
     assert next_pid() - before >= PID_BURN_MASK + 1
+
+
+# --- what a run leaves: the wipe, and its cost -------------------------------------------
+
+
+def leave_a_mess(root: Path, depth: int = 1200) -> None:
+    """What a suite can leave in /tmp: deep, read-only, unreadable, oddly named."""
+    root.mkdir(parents=True)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(depth):  # by descriptor: too deep for paths (and pathlib's recursion)
+        os.mkdir("d", dir_fd=fd)
+        fd, parent = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd), fd
+        os.close(parent)
+    with open(os.open("bottom", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "w") as bottom:
+        bottom.write("x")
+    os.close(fd)
+    (root / "ro" / "sub").mkdir(parents=True)
+    (root / "ro" / "sub" / "file").write_text("x")
+    os.chmod(root / "ro" / "sub", 0o500)
+    os.chmod(root / "ro", 0o500)
+    (root / "closed" / "inner").mkdir(parents=True)
+    os.chmod(root / "closed" / "inner", 0)
+    os.chmod(root / "closed", 0)
+    odd = os.path.join(bytes(root), b"\xff\xfe -rf \n\x01*")
+    os.mkdir(odd)
+    with open(os.path.join(odd, b"--"), "w") as handle:
+        handle.write("x")
+    os.mkfifo(root / "fifo")
+    for index in range(500):
+        (root / f"e{index}").mkdir()
+
+
+def test_the_wipe_removes_deep_read_only_and_oddly_named_entries_without_recursion(
+    tmp_path: Path,
+) -> None:
+    scratch, outside = tmp_path / "scratch", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("x")
+    leave_a_mess(scratch / "mess")
+    (scratch / "link").symlink_to(outside)  # removed, never followed
+    (scratch / "root").symlink_to("/")
+
+    removed = wipe.remove_contents(str(scratch))
+
+    assert os.listdir(scratch) == [] and os.listdir(outside) == ["keep"]
+    # The chain's 1,200 directories and its file, ro (3), closed (2), odd (2), the fifo,
+    # 500 empty directories, the mess itself and the two links.
+    assert removed == 1201 + 3 + 2 + 2 + 1 + 500 + 1 + 2
+
+
+def test_an_entry_that_cannot_be_removed_is_left_and_the_wipe_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leave_a_mess(tmp_path / "mess", depth=50)
+    unlink = os.unlink
+
+    def refuse_bottom(path: Any, *, dir_fd: int | None = None) -> None:
+        if path == "bottom":
+            raise PermissionError(1, "refused", path)
+        unlink(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "unlink", refuse_bottom)
+    wipe.remove_contents(str(tmp_path))
+    monkeypatch.undo()
+
+    left = [str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")]
+    # Only the chain down to the file that stayed.
+    assert sorted(left, key=len)[-1] == "mess/" + "d/" * 50 + "bottom"
+    assert len(left) == 1 + 50 + 1
+
+
+def test_a_missing_scratch_directory_is_nothing_to_wipe(tmp_path: Path) -> None:
+    assert wipe.remove_contents(str(tmp_path / "missing")) == 0
+
+
+class IdleZygote:
+    scratch = "/nonexistent"
+    sock = None
+
+
+def finished_run(limit: float, ran: float, cleanup: float) -> supervisor.VariantRun:
+    """A run whose test process ended after `ran` s and whose cleanup took `cleanup` s."""
+    run = supervisor.VariantRun(IdleZygote(), limit, 1024)  # type: ignore[arg-type]
+    feed_lines(
+        run.events,
+        [
+            b'{"event": "ready"}',
+            b'{"event": "test", "name": "test_x", "outcome": "passed", "duration_ms": 1}',
+            b'{"event": "done", "exit_code": 0}',
+        ],
+    )
+    run.ended = 100.0 + ran
+    run._charge_cleanup(100.0, 100.0 + ran + cleanup)
+    return run
+
+
+def test_the_cleanup_after_a_run_counts_against_its_limit() -> None:
+    within = finished_run(limit=2.0, ran=1.0, cleanup=0.5)
+    entry = within.entry("m", "mutant")
+    assert entry["verdict"] == "survived" and entry["duration_ms"] == 1500
+
+    over = finished_run(limit=2.0, ran=1.0, cleanup=1.5)
+    entry = over.entry("m", "mutant")
+    assert entry["verdict"] == "timeout" and entry["duration_ms"] == 2500
+    assert over.entry("golden", "golden")["verdict"] == "timeout"
+    assert "exceeded by the cleanup after the run" in entry["output"]
+    assert [t["outcome"] for t in entry["tests"]] == ["passed"]
+
+
+# --- a suite the compiler cannot handle ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suite", "error"),
+    [
+        ("x = " + "-" * 100_000 + "1\n", "MemoryError"),
+        ("x = " + "lambda: " * 10_000 + "1\n", "MemoryError"),
+        ("x = " + "+".join(["1"] * 30_000) + "\n", "RecursionError"),
+        ("x = a" + ".b" * 30_000 + "\n", "RecursionError"),
+    ],
+)
+def test_a_suite_too_deep_to_compile_is_a_syntax_error(suite: str, error: str) -> None:
+    message = protocol.syntax_error_of(suite)
+
+    assert message is not None and message.startswith(f"{error}: {protocol.TOO_COMPLEX}")
+    report = plan.judge(request(tests=suite), FakeExecutor({}), random.Random(0), FakeTwins())
+    assert report["syntax_error"] == message and report["golden"] == []
+
+
+# --- what a run lists: every outcome counts, the list is capped ----------------------------
+
+
+def entry_of(index: int, outcome: str, message: str = "") -> dict[str, Any]:
+    return protocol.test_entry(f"t{index}", outcome, 0, message)
+
+
+def test_a_run_lists_at_most_the_cap_and_keeps_failures_over_passes() -> None:
+    tally = capture.Tally(listed=5)
+    for index in range(10):
+        tally.add(entry_of(index, "failed" if index in (1, 7, 8) else "passed"))
+
+    assert [t["name"] for t in tally.entries()] == ["t0", "t1", "t2", "t7", "t8"]
+    assert tally.omitted == {"error": 0, "failed": 0, "passed": 5, "skipped": 0}
+    assert tally.counts["passed"] == 7 and tally.seen() == {"passed", "failed"}
+
+
+def test_verdicts_use_every_outcome_not_the_listed_ones() -> None:
+    tally = capture.Tally(listed=3)
+    for index in range(10):
+        tally.add(entry_of(index, "passed"))
+    tally.add(entry_of(10, "skipped"))
+    listed = tally.entries()
+    assert [t["outcome"] for t in listed] == ["passed"] * 3
+
+    result = plan.Outcome(listed, 0, seen=tally.seen())
+    assert result.outcomes() == {"passed", "skipped"}
+    failing = plan.Outcome(listed, 1, seen={"passed", "failed"})
+    assert plan.mutant_verdict(failing) == "killed" and plan.golden_verdict(failing) == "failed"
+
+
+def test_skip_reasons_get_half_the_message_budget_and_failures_all_of_it() -> None:
+    tally = capture.Tally()
+    reason = "r" * protocol.MESSAGE_CHARS
+    for index in range(20):
+        tally.add(entry_of(index, "skipped", reason))
+    for index in range(20, 40):
+        tally.add(entry_of(index, "failed", reason))
+
+    kept = [t["outcome"] for t in tally.entries() if t["message"] == reason]
+    assert kept.count("skipped") == protocol.SKIP_MESSAGE_CHARS // protocol.MESSAGE_CHARS
+    assert len(kept) == protocol.RUN_MESSAGE_CHARS // protocol.MESSAGE_CHARS
+    assert tally.entries()[-1]["message"] == protocol.MESSAGE_OMITTED
+
+
+def test_the_runner_s_own_note_is_always_listed_whole() -> None:
+    tally = capture.Tally(listed=1)
+    tally.add(entry_of(0, "failed", "f" * protocol.RUN_MESSAGE_CHARS))
+    tally.add(entry_of(1, "error", "time limit exceeded"), budgeted=False)
+
+    assert [t["message"][:4] for t in tally.entries()] == ["ffff", "time"]
+
+
+# --- the report: valid Unicode, at most 1 MiB -----------------------------------------------
+
+
+def test_lone_surrogates_and_nul_become_replacement_characters() -> None:
+    from appliance.judging.report import decode
+
+    run = protocol.run_entry("golden", "failed", 1, 1000, [], "out \x00 put \udcff", False)
+    run["tests"] = [protocol.test_entry("t\ud800", "failed", 1, "assert '\ud800' \x00 😀")]
+    document = protocol.report(golden=[run, dict(run)])
+    line = protocol.encode_line(document)
+
+    line.decode("utf-8", "strict")
+    decoded = decode(line)
+    assert decoded.golden[0].tests[0].name == "t\ufffd"
+    assert decoded.golden[0].tests[0].message == "assert '\ufffd' \ufffd 😀"
+    assert decoded.golden[0].output == "out \ufffd put \ufffd"
+    assert "😀".encode() in line  # as itself: 4 bytes, not a 12-byte escape
+
+
+def big_run(name: str, tests: int, verdict: str = "survived") -> dict[str, Any]:
+    """A run at the capture caps, with long emoji names, messages and output."""
+    entries = [
+        protocol.test_entry(
+            f"test_{index}_" + "😀" * 490,
+            "failed" if index % 500 == 499 else "passed",
+            1,
+            "m\x01" * 100,
+        )
+        for index in range(tests)
+    ]
+    output = "\x01\udcff" * 40_000  # 6-byte escapes in JSON
+    run = protocol.run_entry(name, verdict, 10, 1000, entries, output, True)
+    return bounds.with_omitted(run, {"passed": 18_000})
+
+
+def test_every_report_fits_in_a_mebibyte_and_keeps_its_verdicts_and_failures() -> None:
+    runs = [bounds.fit_run(big_run(f"m{index}", protocol.LISTED_TESTS)) for index in range(30)]
+    assert all(bounds.run_size(run) <= protocol.RUN_BYTES for run in runs)
+    document = protocol.report(golden=runs[:7], twins=runs[7:9], mutants=runs[9:])
+    document["timing_ms"] = {"total": 1}
+
+    final = bounds.bound_report(document)
+    line = protocol.encode_line(final)
+
+    assert len(line) <= protocol.REPORT_BYTES
+    assert [run["verdict"] for run in final["mutants"]] == ["survived"] * 21
+    for run in [*final["golden"], *final["twins"], *final["mutants"]]:
+        assert "_omitted" not in run and run["output_truncated"]
+        assert "report size limit" in run["output"]
+        listed = run["tests"][:-1]
+        assert [t["outcome"] for t in listed].count("failed") == 4  # failures kept
+        closing = run["tests"][-1]
+        hidden = protocol.LISTED_TESTS - len(listed) + 18_000
+        assert closing["name"] == f"<{hidden} more tests not listed>"
+        assert closing["outcome"] == "skipped"
+
+
+def test_a_small_report_is_printed_as_it_is() -> None:
+    run = protocol.run_entry("golden", "passed", 1, 1000, [entry_of(0, "passed")], "ok", False)
+    document = protocol.report(golden=[bounds.fit_run(bounds.with_omitted(dict(run), {}))])
+
+    assert bounds.bound_report(document) == protocol.report(golden=[run])
+
+
+def test_small_runs_keep_everything_when_large_ones_are_cut() -> None:
+    small = protocol.run_entry("m0", "killed", 1, 1000, [entry_of(0, "failed", "x")], "", False)
+    document = protocol.report(golden=[big_run("golden", 3000)], mutants=[dict(small)])
+
+    final = bounds.bound_report(document, limit=200_000)
+
+    assert final["mutants"] == [small]
+    assert len(protocol.encode_line(final)) <= 200_000
+
+
+@pytest.mark.parametrize("limit", [0, 40, 100, 1000, 50_000])
+def test_shrunk_text_keeps_head_and_tail_within_the_bytes(limit: int) -> None:
+    text = "head " + "😀\x01" * 20_000 + " tail"
+    shrunk = bounds.shrink_text(text, limit)
+
+    assert protocol.encoded_size(shrunk) <= limit or shrunk == ""
+    if limit >= 1000:
+        assert shrunk.startswith("head ") and shrunk.endswith(" tail")
+        assert "characters of output omitted" in shrunk
+    assert bounds.shrink_text("short", limit) in ("short", "")
