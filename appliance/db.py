@@ -34,6 +34,29 @@ def open_pool(url: str, max_size: int = 8) -> ConnectionPool[Connection]:
     return pool
 
 
+def usable(conn: Connection) -> bool:
+    """Whether `conn` still reaches the server: open, not broken, idle, and a round trip
+    works. A server restart ends every session; this is where a client notices."""
+    if conn.closed or conn.broken:
+        return False
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return False  # left in a transaction by a failure: start afresh
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def reconnected(conn: Connection, url: str, timeout_s: float) -> Connection:
+    """`conn` if it is still usable, else a new connection, waiting up to `timeout_s` for
+    the server (InfrastructureError beyond)."""
+    if usable(conn):
+        return conn
+    conn.close()
+    return wait_for_database(url, timeout_s)
+
+
 def wait_for_database(url: str, timeout_s: float) -> Connection:
     """Connect, retrying until the server accepts connections or the time is up."""
     deadline = time.monotonic() + timeout_s

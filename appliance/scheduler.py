@@ -14,6 +14,7 @@ import redis
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from appliance import db, queries, queue
+from appliance.errors import InfrastructureError
 from appliance.judging import queries as worker_queries
 from appliance.judging.request import (
     CONTAINER_START_ALLOWANCE_S,
@@ -35,6 +36,8 @@ MAX_ATTEMPTS = 3
 OVERDUE_MARGIN_S = 60.0
 # What JudgeRequest.budget_seconds allows each run beyond its wall limit.
 RUN_OVERHEAD_S = 1.0
+# How long a tick waits for PostgreSQL to accept connections again (the next tick retries).
+RECONNECT_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -79,33 +82,88 @@ def abandon_bounds(settings: Settings) -> dict[str, float]:
     }
 
 
+class Lease:
+    """The scheduler's session: a connection holding the scheduler's advisory lock. A
+    PostgreSQL restart ends the session and its lock; `connection()` opens a new one and
+    takes the lock again, unless another scheduler took it meanwhile."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn: db.Connection | None = None
+
+    def connection(self) -> db.Connection | None:
+        """The locked connection, checked and renewed if need be; None while another
+        scheduler holds the lock (or PostgreSQL is not back within RECONNECT_TIMEOUT_S:
+        InfrastructureError)."""
+        if self.conn is not None and db.usable(self.conn):
+            return self.conn
+        self.close()
+        conn = db.wait_for_database(self.url, RECONNECT_TIMEOUT_S)
+        try:
+            locked = queries.try_lock(conn, queries.SCHEDULER_LOCK)
+        except psycopg.Error:
+            conn.close()
+            raise
+        if not locked:
+            conn.close()
+            return None
+        log.info("scheduler holds the lock")
+        self.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """End the session, which releases the lock."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def tick(lease: Lease, cache: redis.Redis, settings: Settings) -> SweepResult | None:
+    """One sweep on the lease's connection; None while another scheduler holds the lock."""
+    conn = lease.connection()
+    if conn is None:
+        log.info("another scheduler holds the lock; idling")
+        return None
+    return sweep(conn, cache, settings)
+
+
+def reap_tick(lease: Lease, cache: redis.Redis) -> None:
+    if lease.conn is not None:  # only the scheduler holding the lock asks for a reap
+        queue.enqueue_reap(cache)
+
+
 def _safe(name: str, job: object) -> None:
     try:
         job()  # type: ignore[operator]
-    except (redis.RedisError, psycopg.Error) as exc:
+    except (redis.RedisError, psycopg.Error, InfrastructureError) as exc:
         log.warning("%s skipped: %s", name, exc)
 
 
-def wait_for_lock(conn: db.Connection) -> None:
-    while not queries.try_lock(conn, queries.SCHEDULER_LOCK):
-        log.info("another scheduler holds the lock; idling")
+def wait_for_lock(lease: Lease) -> None:
+    while True:
+        try:
+            if lease.connection() is not None:
+                return
+            log.info("another scheduler holds the lock; idling")
+        except (psycopg.Error, InfrastructureError) as exc:
+            log.warning("no lock yet: %s", exc)
         time.sleep(LOCK_RETRY_S)
 
 
 def run(settings: Settings) -> None:
-    conn = db.wait_for_database(settings.database_url, timeout_s=120)
-    wait_for_lock(conn)
+    lease = Lease(settings.database_url)
+    wait_for_lock(lease)
     cache = queue.connect(settings.redis_url)
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
-        lambda: _safe("sweep", lambda: sweep(conn, cache, settings)),
+        lambda: _safe("sweep", lambda: tick(lease, cache, settings)),
         "interval",
         seconds=SWEEP_EVERY_S,
         max_instances=1,
         coalesce=True,
     )
     scheduler.add_job(
-        lambda: _safe("reap", lambda: queue.enqueue_reap(cache)),
+        lambda: _safe("reap", lambda: reap_tick(lease, cache)),
         "interval",
         seconds=REAP_EVERY_S,
         max_instances=1,
@@ -115,4 +173,4 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler holds the lock; sweeping every %d s", SWEEP_EVERY_S)
     scheduler.start()
-    conn.close()
+    lease.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -13,6 +14,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -39,6 +42,77 @@ def _wait_for_port(port: int, timeout_s: float, what: str) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout_s} s")
+
+
+class _PostgresServer:
+    """One running PostgreSQL server, which a test may restart in place (same port, same
+    data directory)."""
+
+    def __init__(self, command: list[str], data: Path, log: Path, port: int) -> None:
+        self.command, self.data, self.log, self.port = command, data, log, port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=log)
+        _wait_for_port(self.port, 30, "PostgreSQL")
+        self._wait_for_sessions(30)
+
+    def _wait_for_sessions(self, timeout_s: float) -> None:
+        """Listening is not accepting: a server starting up refuses sessions a moment."""
+        url = f"postgresql://arena@127.0.0.1:{self.port}/postgres"
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                psycopg.connect(url, connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """A fast shutdown (SIGINT): every session ends at once. The signal goes to the
+        postmaster itself, not to runuser (when root) in front of it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self._postmaster_pid(), signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.kill(self._postmaster_pid(), signal.SIGQUIT)  # immediate shutdown
+            self.process.wait(timeout=30)
+
+    def _postmaster_pid(self) -> int:
+        assert self.process is not None
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+_postgres_servers: dict[str, _PostgresServer] = {}
+
+
+def restart_postgres(admin_url: str) -> None:
+    """Restart the server of `postgres()` that yielded `admin_url`, as an operator would
+    (fast shutdown, then start on the same port and data): every session ends. The server
+    is started again even if the shutdown fails."""
+    server = _postgres_servers[admin_url]
+    try:
+        server.stop()
+    finally:
+        server.start()
+
+
+def ensure_postgres(admin_url: str) -> None:
+    """Start the server of `admin_url` again if it is not running (a test's safety net)."""
+    server = _postgres_servers[admin_url]
+    if not server.running():
+        server.start()
 
 
 @contextmanager
@@ -76,38 +150,36 @@ def postgres(listen: str = "127.0.0.1", trust: str | None = None) -> Iterator[st
             with open(data / "pg_hba.conf", "a") as hba:
                 hba.write(f"host all all {trust} trust\n")
         port = free_port()
-        with open(base / "server.log", "wb") as log:
-            server = subprocess.Popen(
-                _as_postgres(
-                    [
-                        str(PG_BIN / "postgres"),
-                        "-D",
-                        str(data),
-                        "-p",
-                        str(port),
-                        "-k",
-                        str(base),
-                        "-c",
-                        f"listen_addresses={listen}",
-                        "-c",
-                        "fsync=off",
-                        "-c",
-                        "synchronous_commit=off",
-                        "-c",
-                        "full_page_writes=off",
-                        "-c",
-                        "max_connections=200",
-                    ]
-                ),
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
+        command = _as_postgres(
+            [
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-k",
+                str(base),
+                "-c",
+                f"listen_addresses={listen}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ]
+        )
+        url = f"postgresql://arena@127.0.0.1:{port}/postgres"
+        server = _PostgresServer(command, data, base / "server.log", port)
+        _postgres_servers[url] = server
         try:
-            _wait_for_port(port, 30, "PostgreSQL")
-            yield f"postgresql://arena@127.0.0.1:{port}/postgres"
+            server.start()
+            yield url
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            del _postgres_servers[url]
+            server.stop()
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 import docker
+import psycopg
 from rq import SimpleWorker
 
 from appliance import db, queue
@@ -19,6 +20,8 @@ from appliance.judging import queries, sandbox
 from appliance.settings import Settings, load
 
 log = logging.getLogger(__name__)
+# How long a job (or the heartbeat) waits for PostgreSQL to accept connections again.
+RECONNECT_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -52,18 +55,26 @@ def prepare_next(ctx: WorkerContext) -> None:
 
 
 def close(ctx: WorkerContext) -> None:
-    """Remove the prepared sandbox and the heartbeat row: this process judges no more."""
+    """Remove the prepared sandbox and the heartbeat row, and close the connection: this
+    process judges no more."""
     if ctx.ready is not None:
         sandbox.discard(ctx.docker, ctx.ready)
         ctx.ready = None
-    queries.forget(ctx.conn, ctx.name)
+    try:
+        refresh(ctx, timeout_s=5)
+        queries.forget(ctx.conn, ctx.name)
+    except (psycopg.Error, InfrastructureError) as exc:  # the row ages out as dead instead
+        log.warning("worker %s not removed from the workers table: %s", ctx.name, exc)
+    finally:
+        ctx.conn.close()
 
 
 _context: WorkerContext | None = None
 
 
 def context() -> WorkerContext:
-    """This process's context, made on first use (jobs run in the worker process itself)."""
+    """This process's context, made on first use (jobs run in the worker process itself).
+    Every later call is a job boundary: the connection is renewed if PostgreSQL restarted."""
     global _context
     if _context is None:
         settings = load()
@@ -73,7 +84,16 @@ def context() -> WorkerContext:
             sandbox.docker_client(),
             worker_name(),
         )
+    else:
+        refresh(_context)
     return _context
+
+
+def refresh(ctx: WorkerContext, timeout_s: float = RECONNECT_TIMEOUT_S) -> None:
+    """Give `ctx` a working connection: the same one if it still works, else a new one once
+    PostgreSQL accepts connections again (InfrastructureError after `timeout_s`: the job
+    fails before its claim, and the scheduler queues the row again)."""
+    ctx.conn = db.reconnected(ctx.conn, ctx.settings.database_url, timeout_s)
 
 
 def worker_name() -> str:
@@ -90,22 +110,25 @@ def beat_once(conn: db.Connection, client: docker.DockerClient, name: str, image
 
 
 def _heartbeat_loop(ctx: WorkerContext, stop: threading.Event) -> None:
-    conn = db.connect(ctx.settings.database_url)
+    """Beat on a connection of its own, renewed before a beat whenever it stopped working
+    (PostgreSQL restarted), so the beats resume as soon as the server is back."""
+    conn: db.Connection | None = None
     client = sandbox.docker_client()
     while not stop.wait(ctx.settings.heartbeat_seconds):
         try:
+            conn = _beat_connection(ctx.settings, conn)
             beat_once(conn, client, ctx.name, ctx.settings.judge_image)
         except Exception:  # a missed beat must not end the thread; the next one retries
             log.exception("heartbeat failed")
-            conn = _reconnect(ctx.settings.database_url, conn)
+    if conn is not None:
+        conn.close()
 
 
-def _reconnect(url: str, old: db.Connection) -> db.Connection:
-    old.close()
-    try:
-        return db.connect(url)
-    except Exception:
-        return old
+def _beat_connection(settings: Settings, conn: db.Connection | None) -> db.Connection:
+    wait_s = min(settings.heartbeat_seconds, RECONNECT_TIMEOUT_S)
+    if conn is None:
+        return db.wait_for_database(settings.database_url, wait_s)
+    return db.reconnected(conn, settings.database_url, wait_s)
 
 
 def start_heartbeat(ctx: WorkerContext) -> threading.Event:

@@ -6,11 +6,14 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+import psycopg
+
+from appliance import db
 from appliance.db import Row
 from appliance.errors import InfrastructureError
 from appliance.judging import judge
 from appliance.judging.report import Report
-from appliance.judging.worker import WorkerContext, context, prepare_next
+from appliance.judging.worker import WorkerContext, context, prepare_next, refresh
 from appliance.problems import queries as problem_queries
 from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
@@ -102,7 +105,26 @@ def _finish(
     fields: dict[str, Any],
     judged: tuple[Report, Redactor] | None = None,
 ) -> str | None:
-    """Store the outcome if this worker still holds the claim; the status stored."""
+    """Store the outcome if this worker still holds the claim; the status stored. A session
+    that ended during the judging (PostgreSQL restarted) is renewed once: the verdict stays."""
+    try:
+        return _store(ctx, submission_id, fields, judged)
+    except psycopg.OperationalError:
+        if db.usable(ctx.conn):
+            raise
+        log.warning(
+            "submission %s: connection lost while judging; storing on a new one", submission_id
+        )
+        refresh(ctx)
+        return _store(ctx, submission_id, fields, judged)
+
+
+def _store(
+    ctx: WorkerContext,
+    submission_id: str,
+    fields: dict[str, Any],
+    judged: tuple[Report, Redactor] | None,
+) -> str | None:
     with ctx.conn.transaction():
         if queries.finish(ctx.conn, submission_id, ctx.name, fields) is None:
             return None  # the sweeper gave it to another worker meanwhile
