@@ -42,7 +42,7 @@ def usable(conn: Connection) -> bool:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return False  # left in a transaction by a failure: start afresh
     try:
-        conn.execute("SELECT 1")
+        ConnectionPool.check_connection(conn)  # the pool's own round trip, as for the API
     except psycopg.OperationalError:
         return False
     return True
