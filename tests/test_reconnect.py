@@ -4,10 +4,7 @@ restarts the session's real server in place (fast shutdown, same port and data).
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +23,7 @@ from appliance.settings import Settings
 from tests import services
 from tests.bundles import STRONG_SUITE
 from tests.conftest import bearer, make_settings
+from tests.programs import Start, appliance_programs, wait_for
 from tests.submissions.helpers import result, submit
 
 
@@ -173,43 +171,10 @@ def test_the_api_answers_the_first_request_after_postgresql_restarts(
 
 
 @pytest.fixture
-def processes(settings: Settings) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
+def processes(settings: Settings) -> Iterator[Start]:
     """Start real appliance programs (`worker`, `scheduler`); ended with SIGTERM after."""
-    env = {
-        **os.environ,
-        "ARENA_DATABASE_URL": settings.database_url,
-        "ARENA_REDIS_URL": settings.redis_url,
-        "ARENA_JUDGE_IMAGE": settings.judge_image,
-        "ARENA_HEARTBEAT_SECONDS": "1",
-    }
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(program: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "appliance", program],
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
-
-
-def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+    with appliance_programs(settings) as start:
+        yield start
 
 
 def test_running_programs_carry_on_after_postgresql_restarts(

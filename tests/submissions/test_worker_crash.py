@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +17,7 @@ from litestar.testing import TestClient
 from appliance import db
 from appliance.judging import sandbox
 from appliance.settings import Settings
+from tests.programs import Start, appliance_programs, wait_for
 from tests.submissions.helpers import result, submit
 
 # Passes on golden, twin and every mutant after a pause, so the run lasts a while.
@@ -26,43 +25,9 @@ SLOW_SUITE = "import time\nfrom target import clamp\n\ndef test_slowly():\n    t
 
 
 @pytest.fixture
-def spawn(settings: Settings) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
-    env = {
-        **os.environ,
-        "ARENA_DATABASE_URL": settings.database_url,
-        "ARENA_REDIS_URL": settings.redis_url,
-        "ARENA_JUDGE_IMAGE": settings.judge_image,
-        "ARENA_HEARTBEAT_SECONDS": "1",
-        "ARENA_WORKER_DEAD_AFTER_SECONDS": "4",
-    }
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(program: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "appliance", program],
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
-
-
-def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+def spawn(settings: Settings) -> Iterator[Start]:
+    with appliance_programs(settings, ARENA_WORKER_DEAD_AFTER_SECONDS="4") as start:
+        yield start
 
 
 def test_a_submission_completes_after_its_worker_is_killed(

@@ -1,0 +1,60 @@
+"""Real appliance programs (`python -m appliance worker|scheduler`) started by a test
+against its own services, and waiting for what they do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from appliance.settings import Settings
+
+Start = Callable[[str], "subprocess.Popen[bytes]"]
+
+
+@contextmanager
+def appliance_programs(settings: Settings, **env: str) -> Iterator[Start]:
+    """start(program) runs one in its own session; every one is ended with SIGTERM after."""
+    environment = {
+        **os.environ,
+        "ARENA_DATABASE_URL": settings.database_url,
+        "ARENA_REDIS_URL": settings.redis_url,
+        "ARENA_JUDGE_IMAGE": settings.judge_image,
+        "ARENA_HEARTBEAT_SECONDS": "1",
+        **env,
+    }
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(program: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "appliance", program],
+            env=environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
+
+
+def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
