@@ -21,8 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from appliance import __version__, db, queue
 from appliance.accounts import routes as account_routes
-from appliance.accounts.tokens import User
-from appliance.accounts.users import authenticate
+from appliance.accounts.users import User, authenticate
 from appliance.errors import ArenaError, RetryLater
 from appliance.health import routes as health_routes
 from appliance.injected import Db
@@ -116,8 +115,8 @@ def provide_conn(state: State) -> Iterator[db.Connection]:
         yield conn
 
 
-def provide_redis(state: State) -> redis.Redis:
-    return state.redis  # type: ignore[no-any-return]
+def provide_broker(state: State) -> redis.Redis:
+    return state.broker  # type: ignore[no-any-return]
 
 
 def provide_user(request: Request[Any, Any, Any], conn: Db) -> User:
@@ -130,11 +129,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def start(app: Litestar) -> None:
         app.state.settings = settings
         app.state.pool = db.open_pool(settings.database_url, max_size=8)
-        app.state.redis = queue.connect(settings.redis_url)
+        app.state.broker = queue.connect(settings.redis_url)
 
     def stop(app: Litestar) -> None:
         app.state.pool.close()
-        app.state.redis.close()
+        app.state.broker.close()
 
     return Litestar(
         route_handlers=[
@@ -146,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "conn": Provide(provide_conn),
-            "cache": Provide(provide_redis, sync_to_thread=False),
+            "broker": Provide(provide_broker, sync_to_thread=False),
             "user": Provide(provide_user, sync_to_thread=True),
         },
         exception_handlers={Exception: error_response},

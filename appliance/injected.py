@@ -8,11 +8,11 @@ from typing import TypeAlias
 import redis
 from litestar.di import NamedDependency
 
-from appliance.accounts.tokens import User
+from appliance.accounts.users import User
 from appliance.db import Connection
 from appliance.settings import Settings
 
 CurrentUser: TypeAlias = NamedDependency[User]
 Db: TypeAlias = NamedDependency[Connection]
-Cache: TypeAlias = NamedDependency[redis.Redis]
+Broker: TypeAlias = NamedDependency[redis.Redis]
 Config: TypeAlias = NamedDependency[Settings]

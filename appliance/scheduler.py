@@ -47,7 +47,7 @@ class SweepResult:
     enqueued: int
 
 
-def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepResult:
+def sweep(conn: db.Connection, broker: redis.Redis, settings: Settings) -> SweepResult:
     """Give submissions of dead workers back to the queue, end those that lost their worker
     too often, and queue every PENDING submission and draft version Redis may have lost."""
     bounds = abandon_bounds(settings)
@@ -55,11 +55,11 @@ def sweep(conn: db.Connection, cache: redis.Redis, settings: Settings) -> SweepR
     released = submission_queries.release_abandoned(conn, bounds, MAX_ATTEMPTS)
     enqueued = 0
     for row in submission_queries.pending_ids(conn, PENDING_GRACE_S):
-        enqueued += queue.enqueue_submission(cache, str(row["id"]))
+        enqueued += queue.enqueue_submission(broker, str(row["id"]))
     for row in problem_queries.versions_awaiting_validation(conn, PENDING_GRACE_S):
-        enqueued += queue.enqueue_validation(cache, row["id"])
+        enqueued += queue.enqueue_validation(broker, row["id"])
     if released or failed:  # a worker died: remove its sandbox containers now
-        queue.enqueue_reap(cache)
+        queue.enqueue_reap(broker)
     worker_queries.forget_dead(conn, older_than_s=24 * 3600)
     for row in released:
         log.warning("submission %s lost its worker; queued again", row["id"])
@@ -118,18 +118,18 @@ class Lease:
             self.conn = None
 
 
-def tick(lease: Lease, cache: redis.Redis, settings: Settings) -> SweepResult | None:
+def tick(lease: Lease, broker: redis.Redis, settings: Settings) -> SweepResult | None:
     """One sweep on the lease's connection; None while another scheduler holds the lock."""
     conn = lease.connection()
     if conn is None:
         log.info("another scheduler holds the lock; idling")
         return None
-    return sweep(conn, cache, settings)
+    return sweep(conn, broker, settings)
 
 
-def reap_tick(lease: Lease, cache: redis.Redis) -> None:
+def reap_tick(lease: Lease, broker: redis.Redis) -> None:
     if lease.conn is not None:  # only the scheduler holding the lock asks for a reap
-        queue.enqueue_reap(cache)
+        queue.enqueue_reap(broker)
 
 
 def _safe(name: str, job: object) -> None:
@@ -153,17 +153,17 @@ def wait_for_lock(lease: Lease) -> None:
 def run(settings: Settings) -> None:
     lease = Lease(settings.database_url)
     wait_for_lock(lease)
-    cache = queue.connect(settings.redis_url)
+    broker = queue.connect(settings.redis_url)
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
-        lambda: _safe("sweep", lambda: tick(lease, cache, settings)),
+        lambda: _safe("sweep", lambda: tick(lease, broker, settings)),
         "interval",
         seconds=SWEEP_EVERY_S,
         max_instances=1,
         coalesce=True,
     )
     scheduler.add_job(
-        lambda: _safe("reap", lambda: reap_tick(lease, cache)),
+        lambda: _safe("reap", lambda: reap_tick(lease, broker)),
         "interval",
         seconds=REAP_EVERY_S,
         max_instances=1,

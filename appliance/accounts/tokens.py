@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 ROLES = ("admin", "author", "learner")
 TOKEN_PREFIX = "arena_"  # noqa: S105 - a visible prefix, not a secret
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-    role: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 def new_token() -> str:

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from appliance.accounts import queries
-from appliance.accounts.tokens import ROLES, User, bearer_token, digest, new_token
+from appliance.accounts.tokens import ROLES, bearer_token, digest, new_token
 from appliance.db import Connection
 from appliance.errors import Conflict, Invalid, NotFound, Unauthorized
+
+
+@dataclass(frozen=True)
+class User:
+    """Who made a request, as its token says."""
+
+    id: int
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 

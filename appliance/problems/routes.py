@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from appliance import queue
 from appliance.db import Row
 from appliance.errors import Forbidden, Invalid, NotFound
-from appliance.injected import Cache, CurrentUser, Db
+from appliance.injected import Broker, CurrentUser, Db
 from appliance.problems import queries, versions
 from appliance.problems.bundle import DIFFICULTIES, SLUG, from_mapping
 from appliance.problems.examples import Example, as_mapping, parse_examples, render_examples_md
@@ -87,14 +87,14 @@ def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
 
 @post("/api/v1/problems", status_code=HTTP_201_CREATED, sync_to_thread=True)
 def create_problem(
-    data: JSONBody[dict[str, Any]], user: CurrentUser, conn: Db, cache: Cache
+    data: JSONBody[dict[str, Any]], user: CurrentUser, conn: Db, broker: Broker
 ) -> dict[str, Any]:
     """A new problem, or a new version of one whose content changed; validation is queued."""
     require_author(user)
     refuse_nul(data)
     ref = versions.add_version(conn, from_mapping(data), created_by=user.id)
     if ref.status == "validating":
-        queue.enqueue_validation(cache, ref.id)
+        queue.enqueue_validation(broker, ref.id)
     return {"slug": ref.slug, "version": ref.number, "status": ref.status, "created": ref.created}
 
 

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from appliance import queue, ratelimit
 from appliance.db import Row
 from appliance.errors import Conflict, Invalid, NotFound, Overloaded, PayloadTooLarge, RateLimited
-from appliance.injected import Cache, Config, CurrentUser, Db
+from appliance.injected import Broker, Config, CurrentUser, Db
 from appliance.problems import queries as problem_queries
 from appliance.problems.bundle import SLUG
 from appliance.problems.routes import NO_NUL, Page, PageSize, SlugQuery, WordQuery
@@ -64,8 +64,8 @@ def _replay(conn: Db, user: CurrentUser, key: str, digest: str, problem: str) ->
     return existing
 
 
-def _admit(conn: Db, cache: Cache, settings: Settings, user: CurrentUser) -> None:
-    wait = ratelimit.retry_after(cache, user.id, settings.rate_limit_per_minute, ratelimit.clock())
+def _admit(conn: Db, broker: Broker, settings: Settings, user: CurrentUser) -> None:
+    wait = ratelimit.retry_after(broker, user.id, settings.rate_limit_per_minute, ratelimit.clock())
     if wait is not None:
         raise RateLimited(f"more than {settings.rate_limit_per_minute} submissions a minute", wait)
     if queries.count_pending(conn) >= settings.max_pending:
@@ -78,7 +78,7 @@ def submit(
     data: JSONBody[NewSubmission],
     user: CurrentUser,
     conn: Db,
-    cache: Cache,
+    broker: Broker,
     settings: Config,
 ) -> dict[str, Any]:
     """Store a suite for judging (PENDING) and queue it."""
@@ -91,21 +91,21 @@ def submit(
     version = problem_queries.current_version(conn, data.problem)
     if version is None:
         raise NotFound(f"no published problem {data.problem!r}")
-    _admit(conn, cache, settings, user)
+    _admit(conn, broker, settings, user)
     row = queries.insert(conn, user.id, version["id"], data.code, digest, key)
     if row is None:  # a concurrent request with the same key won the race
         assert key is not None
         row = _replay(conn, user, key, digest, data.problem)
         assert row is not None
         return _accepted(row, data.problem, row["version"])
-    _enqueue(cache, str(row["id"]))
+    _enqueue(broker, str(row["id"]))
     return _accepted(row, data.problem, version["number"])
 
 
-def _enqueue(cache: Cache, submission_id: str) -> None:
+def _enqueue(broker: Broker, submission_id: str) -> None:
     """Queue it; if Redis is down the row stays PENDING and the scheduler queues it later."""
     try:
-        queue.enqueue_submission(cache, submission_id)
+        queue.enqueue_submission(broker, submission_id)
     except redis.RedisError as exc:
         log.warning("submission %s stored but not queued yet: %s", submission_id, exc)
 
