@@ -61,7 +61,7 @@ def _api(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.judging import worker
+    from appliance.workers import worker
 
     worker.run(settings)
     return 0
@@ -85,10 +85,11 @@ def _users_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _catalog_import(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.judging.worker import close, context, start_heartbeat
+    from appliance.judging.sandbox import docker_client
     from appliance.problems.catalog import import_catalog
+    from appliance.workers.worker import close, open_context, start_heartbeat, worker_name
 
-    ctx = context()
+    ctx = open_context(settings, docker_client(), worker_name())
     stop = start_heartbeat(ctx)
     try:
         failed = import_catalog(ctx, Path(args.directory), lambda line: print(line, flush=True))

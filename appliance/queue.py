@@ -48,4 +48,4 @@ def enqueue_validation(connection: redis.Redis, version_id: int) -> bool:
 
 
 def enqueue_reap(connection: redis.Redis) -> bool:
-    return enqueue_once(connection, "appliance.judging.jobs.reap_containers", "reap-containers")
+    return enqueue_once(connection, "appliance.workers.jobs.reap_containers", "reap-containers")

@@ -15,7 +15,6 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from appliance import db, queries, queue
 from appliance.errors import InfrastructureError
-from appliance.judging import queries as worker_queries
 from appliance.judging.request import (
     CONTAINER_START_ALLOWANCE_S,
     GOLDEN_RERUNS,
@@ -24,6 +23,7 @@ from appliance.judging.request import (
 from appliance.problems import queries as problem_queries
 from appliance.settings import Settings
 from appliance.submissions import queries as submission_queries
+from appliance.workers import queries as worker_queries
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 5

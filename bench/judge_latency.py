@@ -33,10 +33,10 @@ from appliance import db, migrate
 from appliance.accounts.users import create_user
 from appliance.judging.request import GOLDEN_RERUNS, TWINS, JudgeRequest, Variant
 from appliance.judging.sandbox import docker_client
-from appliance.judging.worker import WorkerContext
-from appliance.problems import versions
+from appliance.problems import jobs, versions
 from appliance.problems.bundle import MutantSpec, ProblemBundle
 from appliance.settings import from_env
+from appliance.workers.worker import make_context
 from tests import services
 from tests.bundles import EXTRA_MUTANTS, FIVE_MUTANT_SUITE, GOLDEN, MUTANTS
 
@@ -121,9 +121,9 @@ def appliance(workdir: Path, workers: int) -> Iterator[tuple[Api, str]]:
         with db.connect(url) as conn:
             migrate.apply_all(conn)
             client = docker_client()
-            ctx = WorkerContext(settings, conn, client, "bench-setup")
+            ctx = make_context(settings, conn, client, "bench-setup")
             ref = versions.add_version(conn, five_mutant_problem(), created_by=None)
-            assert versions.validate(ctx, ref.id) == "valid"
+            assert jobs.validate(ctx, ref.id) == "valid"
             versions.publish(conn, ref.slug, ref.number)
             _, token = create_user(conn, "bench", "learner")
             conn.execute("DELETE FROM workers")

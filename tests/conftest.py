@@ -15,15 +15,13 @@ import docker
 import pytest
 import redis
 from litestar.testing import TestClient
-from rq import SimpleWorker
 
 from appliance import db, migrate, queue
 from appliance.accounts.users import create_user
-from appliance.judging import worker
 from appliance.judging.sandbox import docker_client
-from appliance.judging.worker import WorkerContext, beat_once
-from appliance.problems import versions
+from appliance.problems import jobs, versions
 from appliance.settings import Settings, from_env
+from appliance.workers.worker import ContextWorker, WorkerContext, beat_once, close, make_context
 from tests import services
 from tests.bundles import mini_bundle
 
@@ -113,7 +111,7 @@ def template_database(
     with db.connect(url) as conn:
         migrate.apply_all(conn)
         settings = make_settings(url, redis_base_url)
-        ctx = WorkerContext(settings, conn, docker_engine, "template-builder")
+        ctx = make_context(settings, conn, docker_engine, "template-builder")
         beat_once(conn, docker_engine, ctx.name, JUDGE_IMAGE)
         bundles = (
             mini_bundle(),
@@ -122,7 +120,7 @@ def template_database(
         )
         for bundle in bundles:
             ref = versions.add_version(conn, bundle, created_by=None)
-            assert versions.validate(ctx, ref.id) == "valid"
+            assert jobs.validate(ctx, ref.id) == "valid"
             versions.publish(conn, ref.slug, ref.number)
         conn.execute("DELETE FROM workers")
     admin.close()
@@ -169,12 +167,10 @@ def cache(redis_url: str) -> Iterator[redis.Redis]:
 def worker_ctx(settings: Settings, docker_engine: docker.DockerClient) -> Iterator[WorkerContext]:
     """The context jobs run with in this process, as a worker process would have it."""
     with db.connect(settings.database_url) as connection:
-        ctx = WorkerContext(settings, connection, docker_engine, f"test-worker-{os.getpid()}")
+        ctx = make_context(settings, connection, docker_engine, f"test-worker-{os.getpid()}")
         beat_once(connection, docker_engine, ctx.name, settings.judge_image)
-        previous, worker._context = worker._context, ctx
         yield ctx
-        worker._context = previous
-        worker.close(ctx)
+        close(ctx)
 
 
 @pytest.fixture
@@ -182,7 +178,7 @@ def drain(worker_ctx: WorkerContext, cache: redis.Redis) -> Any:
     """Run every queued job to completion in this process, as a worker would."""
 
     def run() -> None:
-        SimpleWorker([queue.judge_queue(cache)], connection=cache).work(
+        ContextWorker([queue.judge_queue(cache)], cache, worker_ctx).work(
             burst=True, logging_level="WARNING"
         )
 

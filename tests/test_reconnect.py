@@ -16,10 +16,11 @@ from litestar.testing import TestClient
 from appliance import db
 from appliance import queries as core_queries
 from appliance.health.queries import scheduler_alive
-from appliance.judging import judge, worker
-from appliance.judging.worker import WorkerContext
+from appliance.judging import judge
 from appliance.scheduler import Lease, tick
 from appliance.settings import Settings
+from appliance.workers import worker
+from appliance.workers.worker import WorkerContext, make_context
 from tests import services
 from tests.bundles import STRONG_SUITE
 from tests.conftest import bearer, make_settings
@@ -73,7 +74,7 @@ def test_the_heartbeat_resumes_after_postgresql_restarts(
     quick = make_settings(
         worker_ctx.settings.database_url, redis_url, ARENA_HEARTBEAT_SECONDS="0.2"
     )
-    ctx = WorkerContext(quick, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
+    ctx = make_context(quick, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
     stop = worker.start_heartbeat(ctx)
     try:
         restart_postgres()

@@ -15,7 +15,7 @@ from appliance import __version__, migrate
 from appliance import queries as core_queries
 from appliance.health import queries
 from appliance.injected import Config
-from appliance.judging import queries as worker_queries
+from appliance.workers import queries as worker_queries
 
 
 @get("/healthz", sync_to_thread=False)
@@ -45,7 +45,7 @@ def _database(state: State, settings: Config) -> dict[str, Any]:
 
 def _redis(state: State) -> str:
     try:
-        state.redis.ping()
+        state.broker.ping()
         return "ok"
     except redis.RedisError as exc:
         return f"error: {exc}"

@@ -9,14 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import docker
-
 from appliance.errors import InfrastructureError
 from appliance.judging import sandbox
 from appliance.judging.report import Report, decode
 from appliance.judging.request import JudgeRequest, Variant
-from appliance.judging.worker import WorkerContext, take_ready
-from appliance.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +24,16 @@ class Judged:
 
 
 def judge(
-    client: docker.DockerClient,
-    settings: Settings,
+    sandboxes: sandbox.Sandboxes,
     request: JudgeRequest,
-    labels: dict[str, str],
-    ready: sandbox.Sandbox | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Judged:
-    """The runner's report, from `ready` if given, else from a new sandbox; every retry
-    gets a new sandbox. InfrastructureError once every try has failed."""
-    delays = settings.infra_retry_delays
+    """The runner's report; the first try takes the warm sandbox, every retry a new one.
+    InfrastructureError once every try has failed."""
+    delays = sandboxes.settings.infra_retry_delays
     for attempt, delay in enumerate((*delays, None), start=1):
         try:
-            box = ready or sandbox.start(client, settings, labels)
-            ready = None
-            run = sandbox.run(client, box, request)
+            run = sandbox.run(sandboxes.client, sandboxes.take(), request)
             return Judged(decode(run.stdout), run.container_id)
         except InfrastructureError as exc:
             if delay is None:
@@ -53,19 +44,17 @@ def judge(
 
 
 def judge_version(
-    ctx: WorkerContext,
+    sandboxes: sandbox.Sandboxes,
     tests: str,
     version: Mapping[str, Any],
     mutants: Sequence[Mapping[str, Any]],
 ) -> Judged:
-    """Judge `tests` against a problem version's golden code, twin and mutants, in the
-    worker's ready sandbox when it has one."""
+    """Judge `tests` against a problem version's golden code, twin and mutants."""
     request = JudgeRequest(
         tests=tests,
         golden=version["golden_code"],
         mutants=[Variant(m["name"], m["code"]) for m in mutants],
         wall_seconds=float(version["wall_seconds"]),
-        output_limit_bytes=ctx.settings.judge_output_limit_bytes,
+        output_limit_bytes=sandboxes.settings.judge_output_limit_bytes,
     )
-    labels = {sandbox.WORKER_LABEL: ctx.name}
-    return judge(ctx.docker, ctx.settings, request, labels, ready=take_ready(ctx))
+    return judge(sandboxes, request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from appliance.errors import InfrastructureError
 from appliance.judging.request import JudgeRequest
 from appliance.settings import Settings
 
+log = logging.getLogger(__name__)
 SANDBOX_LABEL = "arena.sandbox"
 WORKER_LABEL = "arena.worker"
 FILE_SIZE_LIMIT = 16 * 1024 * 1024
@@ -49,6 +51,42 @@ class Sandbox:
             if raw is not None:
                 raw.close()
             self.attached.close()
+
+
+@dataclass
+class Sandboxes:
+    """Where one worker gets its sandboxes. It keeps one started ahead for the next
+    submission (`refill`), so container start-up and `import pytest` are off that
+    submission's path; `take` hands it out, or starts a new one when there is none."""
+
+    client: docker.DockerClient
+    settings: Settings
+    labels: dict[str, str]
+    ready: Sandbox | None = None
+
+    def take(self) -> Sandbox:
+        """A started sandbox for one request (InfrastructureError when none can start)."""
+        box, self.ready = self.ready, None
+        if box is not None and is_running(self.client, box):
+            return box
+        if box is not None:
+            discard(self.client, box)
+        return start(self.client, self.settings, self.labels)
+
+    def refill(self) -> None:
+        """Start the sandbox for the next request now. Best effort: without it, the next
+        request starts its own."""
+        if self.ready is not None:
+            return
+        try:
+            self.ready = start(self.client, self.settings, self.labels)
+        except InfrastructureError as exc:
+            log.warning("no sandbox prepared for the next submission: %s", exc.detail)
+
+    def close(self) -> None:
+        if self.ready is not None:
+            discard(self.client, self.ready)
+            self.ready = None
 
 
 def docker_client(timeout_s: float = 30.0) -> docker.DockerClient:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from appliance.errors import ArenaError
-from appliance.judging.worker import WorkerContext, prepare_next
-from appliance.problems import bundle, versions
+from appliance.problems import bundle, jobs, versions
+from appliance.workers.worker import WorkerContext
 
 
 def problem_folders(root: Path) -> list[Path]:
@@ -18,8 +18,8 @@ def problem_folders(root: Path) -> list[Path]:
 def import_folder(ctx: WorkerContext, folder: Path) -> str:
     """One line saying what became of the problem; raises ArenaError when it failed."""
     ref = versions.add_version(ctx.conn, bundle.from_directory(folder), created_by=None)
-    status = versions.validate(ctx, ref.id)
-    prepare_next(ctx)
+    status = jobs.validate(ctx, ref.id)
+    ctx.sandboxes.refill()
     if status == "invalid":
         raise ArenaError(f"{ref.slug} v{ref.number}: invalid (see its validation)")
     versions.publish(ctx.conn, ref.slug, ref.number)

@@ -1,19 +1,15 @@
-"""Creating, validating and publishing problem versions (DESIGN.md 4.5)."""
+"""Creating and publishing problem versions (DESIGN.md 4.5); validating them is a job
+(problems/jobs.py), so this module needs no Docker."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
-from appliance.judging import judge
-from appliance.judging.worker import WorkerContext
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
-from appliance.problems.examples import examples_suite, parse_examples
-from appliance.problems.validation import judge_validation, refused
 
 
 @dataclass(frozen=True)
@@ -47,34 +43,6 @@ def shuffled_labels(count: int) -> list[int]:
     labels = list(range(1, count + 1))
     secrets.SystemRandom().shuffle(labels)
     return labels
-
-
-def validate(ctx: WorkerContext, version_id: int) -> str:
-    """Run the reference suite through the judge and record the verdict; the new status."""
-    conn = ctx.conn
-    version = queries.version_by_id(conn, version_id)
-    if version is None:
-        raise NotFound(f"no problem version with id {version_id}")
-    if version["status"] != "validating":
-        return str(version["status"])
-    validation = _judge_reference(ctx, version)
-    status = "valid" if validation["ok"] else "invalid"
-    queries.set_validation(conn, version_id, status, validation)
-    return status
-
-
-def _judge_reference(ctx: WorkerContext, version: dict[str, Any]) -> dict[str, Any]:
-    mutants = queries.mutants_of(ctx.conn, version["id"])
-    if not mutants:
-        return refused("a problem needs at least one mutant")
-    reference = judge.judge_version(ctx, version["reference_tests"], version, mutants)
-    examples = parse_examples(version["examples"])
-    examples_report = None
-    if examples:
-        suite = examples_suite(examples)
-        examples_report = judge.judge_version(ctx, suite, version, mutants).report
-    weights = {m["name"]: m["weight"] for m in mutants}
-    return judge_validation(reference.report, examples_report, weights)
 
 
 def publish(conn: Connection, slug: str, number: int) -> None:

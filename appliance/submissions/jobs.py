@@ -13,23 +13,22 @@ from appliance.db import Row
 from appliance.errors import InfrastructureError
 from appliance.judging import judge
 from appliance.judging.report import Report
-from appliance.judging.worker import WorkerContext, context, prepare_next, refresh
 from appliance.problems import queries as problem_queries
 from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
 from appliance.submissions.disclosure import MESSAGE_LIMIT as ERROR_DETAIL_LIMIT
 from appliance.submissions.disclosure import Redactor, clean, redactor_for
 from appliance.submissions.results import result_rows
+from appliance.workers.worker import WorkerContext, refresh
 
 log = logging.getLogger(__name__)
 
 
-def judge_submission(submission_id: str) -> str | None:
+def judge_submission(ctx: WorkerContext, submission_id: str) -> str | None:
     """RQ job: claim, judge, score and store one submission; its terminal status, or None
     when another worker has it. Then prepare the sandbox for the next one."""
-    ctx = context()
     status = judge_claimed(ctx, submission_id)
-    prepare_next(ctx)
+    ctx.sandboxes.refill()
     return status
 
 
@@ -66,7 +65,7 @@ def _judge(ctx: WorkerContext, submission_id: str, claimed: Row) -> str | None:
         too_large = failure("too_large", sum(weights.values()), len(weights))
         return _finish(ctx, submission_id, _graded(too_large))
     try:
-        judged = judge.judge_version(ctx, claimed["code"], version, mutants)
+        judged = judge.judge_version(ctx.sandboxes, claimed["code"], version, mutants)
     except InfrastructureError as exc:
         log.error("submission %s: %s", submission_id, exc.detail)
         return _finish(ctx, submission_id, _errored(exc.detail))

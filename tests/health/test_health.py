@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from appliance import __version__, db, migrate, queries
-from appliance.judging.worker import WorkerContext
+from appliance.workers.worker import WorkerContext
 from tests.conftest import make_settings
 
 

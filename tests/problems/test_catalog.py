@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from appliance import db
-from appliance.judging.worker import WorkerContext
 from appliance.problems import bundle
 from appliance.problems.catalog import import_catalog, problem_folders
+from appliance.workers.worker import WorkerContext
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 

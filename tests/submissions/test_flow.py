@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from appliance import db
-from appliance.judging.worker import WorkerContext
 from appliance.submissions.jobs import judge_claimed
+from appliance.workers.worker import WorkerContext, make_context
 from tests.bundles import GOLDEN, STRONG_SUITE, WEAK_SUITE
 from tests.conftest import FAST_PROBLEM, make_settings
 from tests.submissions.helpers import result, submit
@@ -164,7 +164,7 @@ def test_code_over_a_lowered_limit_fails_as_too_large(
     small = make_settings(
         worker_ctx.settings.database_url, worker_ctx.settings.redis_url, ARENA_MAX_CODE_BYTES="10"
     )
-    ctx = WorkerContext(small, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
+    ctx = make_context(small, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
     assert judge_claimed(ctx, accepted["id"]) == "FAILURE"
     assert result(api, learner_token, accepted["id"])["reason"] == "too_large"
 
@@ -178,7 +178,7 @@ def test_a_missing_judge_image_is_retried_then_an_error_not_a_failure(
         worker_ctx.settings.redis_url,
         ARENA_JUDGE_IMAGE="arena/no-such-image:0",
     )
-    ctx = WorkerContext(broken, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
+    ctx = make_context(broken, worker_ctx.conn, worker_ctx.docker, worker_ctx.name)
     assert judge_claimed(ctx, accepted["id"]) == "ERROR"
     got = result(api, learner_token, accepted["id"])
     assert (got["status"], got["reason"], got["score"]) == ("ERROR", None, None)

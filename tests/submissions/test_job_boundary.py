@@ -16,11 +16,11 @@ from appliance import db
 from appliance.errors import InfrastructureError
 from appliance.judging import judge
 from appliance.judging.judge import Judged
-from appliance.judging.worker import WorkerContext
 from appliance.problems import versions
 from appliance.problems.jobs import validate_guarded
 from appliance.submissions import jobs, queries
 from appliance.submissions.jobs import judge_claimed
+from appliance.workers.worker import WorkerContext
 from tests.bundles import STRONG_SUITE, mini_bundle
 from tests.conftest import bearer
 from tests.submissions.helpers import result, submit

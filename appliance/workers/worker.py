@@ -1,5 +1,8 @@
 """The worker process: one RQ worker that judges in Docker, with a heartbeat thread that
-tells PostgreSQL it lives and whether Docker and the judge image are there."""
+tells PostgreSQL it lives and whether Docker and the judge image are there.
+
+Every job function takes the worker's context as its first argument; the worker hands it
+over (`ContextJob`), so no job reaches for process-global state."""
 
 from __future__ import annotations
 
@@ -9,15 +12,20 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 import psycopg
+import redis
 from rq import SimpleWorker
+from rq.job import Job
+from rq.queue import Queue
 
 from appliance import db, queue
 from appliance.errors import InfrastructureError
-from appliance.judging import queries, sandbox
-from appliance.settings import Settings, load
+from appliance.judging import sandbox
+from appliance.settings import Settings
+from appliance.workers import queries
 
 log = logging.getLogger(__name__)
 # How long a job (or the heartbeat) waits for PostgreSQL to accept connections again.
@@ -26,40 +34,36 @@ RECONNECT_TIMEOUT_S = 60.0
 
 @dataclass
 class WorkerContext:
+    """What a job runs with: this worker's settings, connection, sandboxes and name."""
+
     settings: Settings
     conn: db.Connection
-    docker: docker.DockerClient
+    sandboxes: sandbox.Sandboxes
     name: str
-    ready: sandbox.Sandbox | None = None
+
+    @property
+    def docker(self) -> docker.DockerClient:
+        return self.sandboxes.client
 
 
-def take_ready(ctx: WorkerContext) -> sandbox.Sandbox | None:
-    """The sandbox started for the next submission, if it is still running."""
-    box, ctx.ready = ctx.ready, None
-    if box is not None and not sandbox.is_running(ctx.docker, box):
-        sandbox.discard(ctx.docker, box)
-        return None
-    return box
+def make_context(
+    settings: Settings, conn: db.Connection, client: docker.DockerClient, name: str
+) -> WorkerContext:
+    """A worker's context; its sandboxes carry its name, so the reaper knows whose they are."""
+    sandboxes = sandbox.Sandboxes(client, settings, {sandbox.WORKER_LABEL: name})
+    return WorkerContext(settings, conn, sandboxes, name)
 
 
-def prepare_next(ctx: WorkerContext) -> None:
-    """Start the sandbox for the next submission now, so its start-up (container, Python,
-    pytest) is off the next submission's path. Best effort: without it, the next
-    submission starts its own."""
-    if ctx.ready is not None:
-        return
-    try:
-        ctx.ready = sandbox.start(ctx.docker, ctx.settings, {sandbox.WORKER_LABEL: ctx.name})
-    except InfrastructureError as exc:
-        log.warning("no sandbox prepared for the next submission: %s", exc.detail)
+def open_context(settings: Settings, client: docker.DockerClient, name: str) -> WorkerContext:
+    """The context of a process that judges, once PostgreSQL accepts connections."""
+    conn = db.wait_for_database(settings.database_url, timeout_s=120)
+    return make_context(settings, conn, client, name)
 
 
 def close(ctx: WorkerContext) -> None:
     """Remove the prepared sandbox and the heartbeat row, and close the connection: this
     process judges no more."""
-    if ctx.ready is not None:
-        sandbox.discard(ctx.docker, ctx.ready)
-        ctx.ready = None
+    ctx.sandboxes.close()
     try:
         refresh(ctx, timeout_s=5)
         queries.forget(ctx.conn, ctx.name)
@@ -69,31 +73,38 @@ def close(ctx: WorkerContext) -> None:
         ctx.conn.close()
 
 
-_context: WorkerContext | None = None
-
-
-def context() -> WorkerContext:
-    """This process's context, made on first use (jobs run in the worker process itself).
-    Every later call is a job boundary: the connection is renewed if PostgreSQL restarted."""
-    global _context
-    if _context is None:
-        settings = load()
-        _context = WorkerContext(
-            settings,
-            db.wait_for_database(settings.database_url, timeout_s=120),
-            sandbox.docker_client(),
-            worker_name(),
-        )
-    else:
-        refresh(_context)
-    return _context
-
-
 def refresh(ctx: WorkerContext, timeout_s: float = RECONNECT_TIMEOUT_S) -> None:
     """Give `ctx` a working connection: the same one if it still works, else a new one once
     PostgreSQL accepts connections again (InfrastructureError after `timeout_s`: the job
     fails before its claim, and the scheduler queues the row again)."""
     ctx.conn = db.reconnected(ctx.conn, ctx.settings.database_url, timeout_s)
+
+
+class ContextJob(Job):
+    """A job called as `func(context, *args)`. The context is set by the worker that
+    performs it and is never stored in Redis."""
+
+    context: WorkerContext | None = None
+
+    def _execute(self) -> Any:  # rq 2.12 (pinned) calls this to run the function
+        assert self.context is not None, "a ContextJob runs only in a ContextWorker"
+        refresh(self.context)  # the job boundary: PostgreSQL may have restarted meanwhile
+        return self.func(self.context, *self.args, **self.kwargs)
+
+
+class ContextWorker(SimpleWorker):
+    """An RQ worker (jobs run in this process) that hands its context to every job."""
+
+    job_class = ContextJob
+
+    def __init__(self, queues: list[Queue], connection: redis.Redis, context: WorkerContext):
+        super().__init__(queues, connection=connection, name=context.name)
+        self.context = context
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        assert isinstance(job, ContextJob)
+        job.context = self.context
+        return bool(super().perform_job(job, queue))
 
 
 def worker_name() -> str:
@@ -142,11 +153,11 @@ def start_heartbeat(ctx: WorkerContext) -> threading.Event:
 
 def run(settings: Settings) -> None:
     """Work the judge queue until SIGTERM (RQ finishes the job under way first)."""
-    ctx = context()
+    ctx = open_context(settings, sandbox.docker_client(), worker_name())
     stop = start_heartbeat(ctx)
-    prepare_next(ctx)
+    ctx.sandboxes.refill()
     connection = queue.connect(settings.redis_url)
-    worker = SimpleWorker([queue.judge_queue(connection)], connection=connection, name=ctx.name)
+    worker = ContextWorker([queue.judge_queue(connection)], connection, ctx)
     try:
         worker.work(logging_level="INFO")
     finally:

@@ -1,4 +1,4 @@
-"""Queue edge of the judging feature: removing sandbox containers left by dead workers."""
+"""Queue edge of the workers feature: removing sandbox containers left by dead workers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import logging
 import docker
 
 from appliance.db import Connection
-from appliance.judging import queries, sandbox
-from appliance.judging.worker import context
+from appliance.judging import sandbox
+from appliance.workers import queries
+from appliance.workers.worker import WorkerContext
 
 log = logging.getLogger(__name__)
 
 
-def reap_containers() -> int:
+def reap_containers(ctx: WorkerContext) -> int:
     """RQ job: remove every sandbox container whose worker no longer beats."""
-    ctx = context()
     return reap(ctx.conn, ctx.docker, ctx.settings.worker_dead_after_seconds)
 
 
