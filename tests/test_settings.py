@@ -33,14 +33,36 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
     [
         ({"ARENA_WORKERS": "two"}, "ARENA_WORKERS must be an integer"),
         ({"ARENA_WORKERS": "0"}, "at least 1"),
-        ({"ARENA_JUDGE_CPUS": "-1"}, "must be positive"),
+        ({"ARENA_JUDGE_CPUS": "-1"}, "must be a positive number"),
+        ({"ARENA_JUDGE_CPUS": "nan"}, "must be a positive number"),
+        ({"ARENA_HEARTBEAT_SECONDS": "inf"}, "must be a positive number"),
+        ({"ARENA_API_PORT": "70000"}, "ARENA_API_PORT must be at most 65535"),
         ({"ARENA_INFRA_RETRY_DELAYS": "1,soon"}, "must be numbers"),
+        ({"ARENA_INFRA_RETRY_DELAYS": "1,-3"}, "zero or more"),
         ({"ARENA_DATABASE_URL_FILE": "/no/such/file"}, "cannot be read"),
     ],
 )
 def test_a_bad_value_is_a_clear_configuration_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         from_env(env)
+
+
+def test_every_bad_variable_is_named_at_once() -> None:
+    env = {
+        "ARENA_WORKERS": "two",
+        "ARENA_JUDGE_MEMORY_MB": "1",
+        "ARENA_REDIS_PORT": "0",
+        "ARENA_DATABASE_URL_FILE": "/no/such/file",
+    }
+    with pytest.raises(ConfigurationError) as raised:
+        from_env(env)
+    for name in (
+        "ARENA_WORKERS",
+        "ARENA_JUDGE_MEMORY_MB",
+        "ARENA_REDIS_PORT",
+        "ARENA_DATABASE_URL_FILE",
+    ):
+        assert name in raised.value.detail
 
 
 def test_the_bundled_database_url_carries_the_generated_password(tmp_path: Path) -> None:
