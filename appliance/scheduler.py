@@ -18,6 +18,7 @@ from appliance.errors import InfrastructureError
 from appliance.judging.request import (
     CONTAINER_START_ALLOWANCE_S,
     GOLDEN_RERUNS,
+    RUN_OVERHEAD_S,
     TWINS,
 )
 from appliance.problems import queries as problem_queries
@@ -34,8 +35,6 @@ PENDING_GRACE_S = 10
 MAX_ATTEMPTS = 3
 # Beyond the judge's worst case: storing results, a loaded machine.
 OVERDUE_MARGIN_S = 60.0
-# What JudgeRequest.budget_seconds allows each run beyond its wall limit.
-RUN_OVERHEAD_S = 1.0
 # How long a tick waits for PostgreSQL to accept connections again (the next tick retries).
 RECONNECT_TIMEOUT_S = 30.0
 

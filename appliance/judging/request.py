@@ -16,6 +16,8 @@ CONTAINER_START_ALLOWANCE_S = 15.0
 # submissions, so luck does not buy a score (DESIGN.md 4.4).
 GOLDEN_RERUNS = 8
 TWINS = 2
+# What each run may take beyond its wall limit: the fork, the wipe after it, the report.
+RUN_OVERHEAD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,4 +52,4 @@ class JudgeRequest:
         """The wall-clock limit of the whole container, enforced from outside. The runner
         enforces each variant's limit itself, so hitting this one means the runner broke."""
         runs = 1 + GOLDEN_RERUNS + TWINS + len(self.mutants)
-        return CONTAINER_START_ALLOWANCE_S + runs * (self.wall_seconds + 1.0)
+        return CONTAINER_START_ALLOWANCE_S + runs * (self.wall_seconds + RUN_OVERHEAD_S)
