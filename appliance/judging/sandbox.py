@@ -97,7 +97,8 @@ def docker_client(timeout_s: float = 30.0) -> docker.DockerClient:
 
 
 def _scratch_options(settings: Settings) -> str:
-    """The sandbox's only writable place (its /tmp), capped in size and in inodes."""
+    """The sandbox's writable places (/tmp, and /dev/shm for POSIX shared memory), capped in
+    size and in inodes: what a run leaves is wiped before the next, within bounds."""
     size, inodes = settings.judge_tmpfs_mb, settings.judge_tmpfs_inodes
     return f"rw,nosuid,nodev,size={size}m,nr_inodes={inodes},mode=1777"
 
@@ -107,7 +108,10 @@ def host_config(client: docker.DockerClient, settings: Settings) -> dict[str, ob
     return client.api.create_host_config(
         network_mode="none",
         read_only=True,
-        tmpfs={"/tmp": _scratch_options(settings)},  # noqa: S108 - inside the sandbox
+        tmpfs={
+            "/tmp": _scratch_options(settings),  # noqa: S108 - inside the sandbox
+            "/dev/shm": _scratch_options(settings) + ",noexec",  # noqa: S108 - likewise
+        },
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
         pids_limit=settings.judge_pids_limit,

@@ -23,6 +23,7 @@ SANDBOX_FLAGS = (
     "--network", "none",
     "--read-only",
     "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,nr_inodes=20000,mode=1777",
+    "--tmpfs", "/dev/shm:rw,nosuid,nodev,size=64m,nr_inodes=20000,mode=1777,noexec",
     "--user", "10001",
     "--cap-drop", "ALL",
     "--security-opt", "no-new-privileges",

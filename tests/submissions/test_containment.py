@@ -44,6 +44,12 @@ ATTACKS = {
         "            f.write(b'x' * 1024 * 1024)\n",
         {"golden_failed"},
     ),
+    "shm_inode_flood": (
+        "def test_shm_inode_flood():\n"
+        "    for index in range(100_000):\n"
+        "        open(f'/dev/shm/f{index}', 'w').close()\n",
+        {"golden_failed"},  # /dev/shm has an inode cap, like /tmp
+    ),
     "output_flood": (
         "def test_output_flood():\n"
         "    for _ in range(200000):\n"
