@@ -26,6 +26,7 @@ from appliance.errors import ArenaError, RetryLater
 from appliance.health import routes as health_routes
 from appliance.injected import Db
 from appliance.problems import routes as problem_routes
+from appliance.responses import ErrorBody
 from appliance.settings import Settings, load
 from appliance.submissions import routes as submission_routes
 
@@ -76,8 +77,7 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if status >= 500 and not isinstance(exc, ArenaError):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
     request_id = request.scope.get("state", {}).get("request_id", "")
-    body = {"detail": detail, "type": kind, "request_id": request_id}
-    return Response(body, status_code=status, headers=headers)
+    return Response(ErrorBody(detail, kind, request_id), status_code=status, headers=headers)
 
 
 def _describe(exc: Exception) -> tuple[int, str, str, dict[str, str]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from appliance.db import Connection, Row
+from appliance.vocabulary import Role
 
 
-def insert_user(conn: Connection, name: str, role: str) -> Row | None:
+def insert_user(conn: Connection, name: str, role: Role) -> Row | None:
     """The new user, or None when the name is taken."""
     return conn.execute(
         "INSERT INTO users (name, role) VALUES (%s, %s)"

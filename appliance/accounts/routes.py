@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import delete, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from appliance.accounts import users
 from appliance.errors import Forbidden
 from appliance.injected import CurrentUser, Db
+from appliance.responses import errors
+from appliance.vocabulary import Role
+
+# Ids are PostgreSQL bigints: a larger number is a 4xx here, not an overflow in the query.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+IdPath = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
 
 
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    role: str
+    # The name's full rule (users.checked_role) gives the clearer message; this bounds it.
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    role: Role
 
 
 class CreatedUser(msgspec.Struct):
     id: int
     name: str
-    role: str
+    role: Role
     token: str
 
 
 class NewToken(msgspec.Struct, forbid_unknown_fields=True):
-    user_id: int
+    user_id: Id
 
 
 class CreatedToken(msgspec.Struct):
@@ -39,7 +48,12 @@ def require_admin(user: CurrentUser) -> None:
         raise Forbidden("this needs the admin role")
 
 
-@post("/api/v1/users", status_code=HTTP_201_CREATED, sync_to_thread=True)
+@post(
+    "/api/v1/users",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 409, 413, 422),
+)
 def create_user(data: JSONBody[NewUser], user: CurrentUser, conn: Db) -> CreatedUser:
     """Create a user; the response carries their first token, shown this once."""
     require_admin(user)
@@ -47,7 +61,12 @@ def create_user(data: JSONBody[NewUser], user: CurrentUser, conn: Db) -> Created
     return CreatedUser(created.id, created.name, created.role, token)
 
 
-@post("/api/v1/tokens", status_code=HTTP_201_CREATED, sync_to_thread=True)
+@post(
+    "/api/v1/tokens",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404, 413, 422),
+)
 def create_token(data: JSONBody[NewToken], user: CurrentUser, conn: Db) -> CreatedToken:
     """Another token for a user, shown this once."""
     require_admin(user)
@@ -55,8 +74,13 @@ def create_token(data: JSONBody[NewToken], user: CurrentUser, conn: Db) -> Creat
     return CreatedToken(token_id, data.user_id, token)
 
 
-@delete("/api/v1/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True)
-def revoke_token(token_id: FromPath[int], user: CurrentUser, conn: Db) -> None:
+@delete(
+    "/api/v1/tokens/{token_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404),
+)
+def revoke_token(token_id: IdPath, user: CurrentUser, conn: Db) -> None:
     """Revoke a token; it stops working at once."""
     require_admin(user)
     users.revoke(conn, token_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-ROLES = ("admin", "author", "learner")
 TOKEN_PREFIX = "arena_"  # noqa: S105 - a visible prefix, not a secret
 
 

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 
 from appliance.accounts import queries
-from appliance.accounts.tokens import ROLES, bearer_token, digest, new_token
+from appliance.accounts.tokens import bearer_token, digest, new_token
 from appliance.db import Connection
 from appliance.errors import Conflict, Invalid, NotFound, Unauthorized
+from appliance.vocabulary import ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class User:
 
     id: int
     name: str
-    role: str
+    role: Role
 
     @property
     def is_admin(self) -> bool:
@@ -27,18 +28,21 @@ class User:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
-def check_new_user(name: str, role: str) -> None:
+def checked_role(name: str, role: str) -> Role:
+    """The role of a new user named `name`, once both are known good. The API's body types
+    check them too; the command line comes here directly."""
     if not _NAME.match(name):
         raise Invalid("name must be 1-64 characters: letters, digits, '.', '_', '@', '-'")
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    return role
 
 
 def create_user(conn: Connection, name: str, role: str) -> tuple[User, str]:
     """A new user and their first token (the only time the token is seen)."""
-    check_new_user(name, role)
+    known_role = checked_role(name, role)
     with conn.transaction():
-        row = queries.insert_user(conn, name, role)
+        row = queries.insert_user(conn, name, known_role)
         if row is None:
             raise Conflict(f"a user named {name!r} already exists")
         user = User(row["id"], row["name"], row["role"])

@@ -8,20 +8,73 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from appliance.errors import Invalid
-from appliance.problems.examples import Example, parse_examples
+from appliance.problems.examples import MAX_EXAMPLES, MAX_FIELD_CHARS, Example, parse_examples
+from appliance.vocabulary import Difficulty
 
-DIFFICULTIES = ("Very Easy", "Easy", "Medium", "Hard")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MUTANT_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+# PostgreSQL text holds no NUL: a bundle with one anywhere is refused at the edge.
+NO_NUL = "^[^\x00]*$"
 MAX_SOURCE_BYTES = 256 * 1024
+MAX_LINE_CHARS = 500
 MAX_MUTANTS = 50
+MAX_TAGS = 20
+MAX_TAG_CHARS = 64
 MAX_WALL_SECONDS = 60.0
+
+# The edge's bounds, in the body's types (and so in the OpenAPI document). Non-blank
+# strings, mutant names, sizes in bytes and everything about code are checked by `check`,
+# with the catalog's messages.
+Line = Annotated[str, msgspec.Meta(max_length=MAX_LINE_CHARS, pattern=NO_NUL)]
+Source = Annotated[str, msgspec.Meta(max_length=MAX_SOURCE_BYTES, pattern=NO_NUL)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TAG_CHARS, pattern=NO_NUL)]
+ExampleField = Annotated[str, msgspec.Meta(max_length=MAX_FIELD_CHARS, pattern=NO_NUL)]
+
+
+class LimitsBody(msgspec.Struct, forbid_unknown_fields=True):
+    wall_seconds: Annotated[float, msgspec.Meta(gt=0, le=MAX_WALL_SECONDS)] = 5.0
+
+
+class MutantBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
+    code: Source
+    weight: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+    hint: Line = ""
+
+
+class ExampleBody(msgspec.Struct, forbid_unknown_fields=True):
+    """One `[[examples]]` entry: `call` and exactly one of `result` and `raises`."""
+
+    call: ExampleField
+    result: ExampleField | None = None
+    raises: ExampleField | None = None
+    setup: ExampleField | None = None
+
+
+class BundleBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A problem as the API takes it (DESIGN.md 5, 6): the problem.toml fields with each
+    mutant's code, plus the statement, the golden code and the reference suite."""
+
+    slug: Annotated[str, msgspec.Meta(pattern=SLUG.pattern)]
+    title: Line
+    difficulty: Difficulty
+    function_signature: Line
+    description_md: Source
+    golden_code: Source
+    reference_tests: Source
+    mutants: Annotated[list[MutantBody], msgspec.Meta(max_length=MAX_MUTANTS)]
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)] = []
+    show_golden: bool = False
+    limits: LimitsBody = msgspec.field(default_factory=LimitsBody)
+    examples: Annotated[list[ExampleBody], msgspec.Meta(max_length=MAX_EXAMPLES)] = []
 
 
 @dataclass(frozen=True)
@@ -36,7 +89,7 @@ class MutantSpec:
 class ProblemBundle:
     slug: str
     title: str
-    difficulty: str
+    difficulty: Difficulty
     tags: tuple[str, ...]
     function_signature: str
     show_golden: bool
@@ -52,26 +105,43 @@ class ProblemBundle:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def from_mapping(data: Mapping[str, Any]) -> ProblemBundle:
-    """Build and check a bundle from the API's JSON body (problem.toml fields plus code;
+def from_body(body: BundleBody) -> ProblemBundle:
+    """Build and check a bundle from the API's body (problem.toml fields plus code;
     "examples" is the list of `[[examples]]`, DESIGN.md section 5)."""
-    limits = _mapping(data.get("limits", {}), "limits")
     bundle = ProblemBundle(
-        slug=_text(data, "slug"),
-        title=_text(data, "title"),
-        difficulty=_text(data, "difficulty"),
-        tags=tuple(_strings(data.get("tags", []), "tags")),
-        function_signature=_text(data, "function_signature"),
-        show_golden=_bool(data.get("show_golden", False), "show_golden"),
-        wall_seconds=_number(limits.get("wall_seconds", 5), "limits.wall_seconds"),
-        description_md=_text(data, "description_md"),
-        golden_code=_text(data, "golden_code"),
-        reference_tests=_text(data, "reference_tests"),
-        mutants=tuple(_mutant(m) for m in _sequence(data.get("mutants"), "mutants")),
-        examples=parse_examples(data.get("examples", [])),
+        slug=body.slug,
+        title=body.title,
+        difficulty=body.difficulty,
+        tags=tuple(body.tags),
+        function_signature=body.function_signature,
+        show_golden=body.show_golden,
+        wall_seconds=body.limits.wall_seconds,
+        description_md=body.description_md,
+        golden_code=body.golden_code,
+        reference_tests=body.reference_tests,
+        mutants=tuple(MutantSpec(m.name, m.code, m.weight, m.hint) for m in body.mutants),
+        examples=parse_examples([msgspec.structs.asdict(e) for e in body.examples]),
     )
     check(bundle)
     return bundle
+
+
+def from_mapping(data: Mapping[str, Any]) -> ProblemBundle:
+    """The same from a mapping (a problem.toml with its files), typed as the API types it."""
+    try:
+        body = msgspec.convert(data, BundleBody, strict=True)
+    except msgspec.ValidationError as exc:
+        raise Invalid(readable(exc)) from None
+    return from_body(body)
+
+
+def readable(exc: msgspec.ValidationError) -> str:
+    """msgspec's "Expected `int` <= 5 - at `$.mutants[0].weight`" as
+    "mutants[0].weight: expected `int` <= 5", the field first as in the other messages."""
+    what, found, where = str(exc).rpartition(" - at `$.")
+    if not found:
+        return str(exc)
+    return f"{where.rstrip('`')}: {what[:1].lower()}{what[1:]}"
 
 
 def from_directory(folder: Path) -> ProblemBundle:
@@ -82,35 +152,41 @@ def from_directory(folder: Path) -> ProblemBundle:
         data["description_md"] = (folder / "description.md").read_text()
         data["golden_code"] = (folder / "golden.py").read_text()
         data["reference_tests"] = (folder / "reference_test.py").read_text()
-        data["mutants"] = [
-            {**entry, "code": (folder / "mutants" / f"{entry.get('name')}.py").read_text()}
-            for entry in _sequence(meta.get("mutants"), "mutants")
-            if isinstance(entry, Mapping)
-        ]
+        data["mutants"] = _with_code(folder, meta.get("mutants"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise Invalid(f"{folder.name}: {exc}") from exc
-    _check_mutant_files(folder, data["mutants"])
     bundle = from_mapping(data)
+    _check_mutant_files(folder, bundle)
     if bundle.slug != folder.name:
         raise Invalid(f"{folder.name}: slug {bundle.slug!r} differs from the folder name")
     return bundle
 
 
-def _check_mutant_files(folder: Path, declared: Sequence[Mapping[str, Any]]) -> None:
+def _with_code(folder: Path, mutants: Any) -> Any:
+    """The `[[mutants]]` entries with the code of their files; anything else as it is, for
+    the body's types to refuse."""
+    if not isinstance(mutants, list):
+        return mutants
+    return [
+        {**entry, "code": (folder / "mutants" / f"{entry.get('name')}.py").read_text()}
+        if isinstance(entry, Mapping)
+        else entry
+        for entry in mutants
+    ]
+
+
+def _check_mutant_files(folder: Path, bundle: ProblemBundle) -> None:
     files = {path.stem for path in (folder / "mutants").glob("*.py")}
-    undeclared = files - {str(m.get("name")) for m in declared}
+    undeclared = files - {m.name for m in bundle.mutants}
     if undeclared:
         raise Invalid(f"{folder.name}: mutant files without an entry: {sorted(undeclared)}")
 
 
 def check(bundle: ProblemBundle) -> None:
     """Everything that can be known without running code."""
-    if not SLUG.match(bundle.slug):
-        raise Invalid("slug must be lowercase letters, digits and '-', at most 64 characters")
-    if bundle.difficulty not in DIFFICULTIES:
-        raise Invalid(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
-    if not 0 < bundle.wall_seconds <= MAX_WALL_SECONDS:
-        raise Invalid(f"limits.wall_seconds must be in (0, {MAX_WALL_SECONDS:g}]")
+    for key in ("title", "function_signature", "description_md"):
+        if not getattr(bundle, key).strip():
+            raise Invalid(f"{key} is required and must be a non-empty string")
     if not 1 <= len(bundle.mutants) <= MAX_MUTANTS:
         raise Invalid(f"a problem needs 1 to {MAX_MUTANTS} mutants")
     for name, source in _sources(bundle):
@@ -127,6 +203,8 @@ def _sources(bundle: ProblemBundle) -> list[tuple[str, str]]:
 
 
 def _check_source(name: str, source: str) -> None:
+    if not source.strip():
+        raise Invalid(f"{name} is required and must be a non-empty string")
     if len(source.encode()) > MAX_SOURCE_BYTES:
         raise Invalid(f"{name} is larger than {MAX_SOURCE_BYTES} bytes")
     try:
@@ -143,8 +221,6 @@ def _check_mutants(bundle: ProblemBundle) -> None:
             raise Invalid(f"mutant name {mutant.name!r} must match [a-z0-9_]{{1,64}}")
         if mutant.name in seen_names:
             raise Invalid(f"two mutants are named {mutant.name!r}")
-        if not 1 <= mutant.weight <= 5:
-            raise Invalid(f"mutant {mutant.name}: weight must be an integer from 1 to 5")
         shape = normalised(mutant.code)
         if shape in seen_shapes:
             raise Invalid(f"mutant {mutant.name} equals {seen_shapes[shape]} after normalisation")
@@ -156,53 +232,3 @@ def normalised(source: str) -> str:
     """The AST of the source without positions: equal for sources that differ only in
     comments, blank lines and formatting."""
     return ast.dump(ast.parse(source), annotate_fields=False, include_attributes=False)
-
-
-def _mutant(raw: Any) -> MutantSpec:
-    entry = _mapping(raw, "mutants[]")
-    weight = entry.get("weight", 1)
-    if not isinstance(weight, int) or isinstance(weight, bool):
-        raise Invalid("mutant weight must be an integer from 1 to 5")
-    return MutantSpec(
-        name=_text(entry, "name"),
-        code=_text(entry, "code"),
-        weight=weight,
-        hint=str(entry.get("hint", "")),
-    )
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid(f"{key} is required and must be a non-empty string")
-    return value
-
-
-def _strings(value: Any, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Invalid(f"{key} must be a list of strings")
-    return value
-
-
-def _sequence(value: Any, key: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise Invalid(f"{key} must be a list")
-    return value
-
-
-def _mapping(value: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise Invalid(f"{key} must be an object")
-    return value
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(f"{key} must be true or false")
-    return value
-
-
-def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(f"{key} must be a number")
-    return float(value)

@@ -9,6 +9,7 @@ from psycopg.types.json import Jsonb
 from appliance.db import Connection, Row
 from appliance.problems.bundle import MutantSpec, ProblemBundle
 from appliance.problems.examples import as_mapping
+from appliance.vocabulary import DIFFICULTIES, Difficulty
 
 VERSION_COLUMNS = (
     "v.id, v.problem_id, v.number, v.title, v.description_md, v.difficulty, v.tags,"
@@ -144,7 +145,7 @@ def set_current(conn: Connection, problem_id: int, version_id: int) -> None:
     )
 
 
-def count_published(conn: Connection, difficulty: str | None, tag: str | None) -> int:
+def count_published(conn: Connection, difficulty: Difficulty | None, tag: str | None) -> int:
     row = conn.execute(
         "SELECT count(*) AS n FROM problems p JOIN problem_versions v"
         " ON v.id = p.current_version_id"
@@ -156,17 +157,24 @@ def count_published(conn: Connection, difficulty: str | None, tag: str | None) -
 
 
 def list_published(
-    conn: Connection, difficulty: str | None, tag: str | None, limit: int, offset: int
+    conn: Connection, difficulty: Difficulty | None, tag: str | None, limit: int, offset: int
 ) -> list[Row]:
+    """Easiest first, in the vocabulary's order of difficulties."""
     return conn.execute(
         "SELECT p.slug, v.title, v.difficulty, v.tags, v.number AS version,"
         " (SELECT count(*) FROM mutants m WHERE m.version_id = v.id) AS mutant_count"
         " FROM problems p JOIN problem_versions v ON v.id = p.current_version_id"
         " WHERE (%(difficulty)s::text IS NULL OR v.difficulty = %(difficulty)s)"
         " AND (%(tag)s::text IS NULL OR %(tag)s = ANY (v.tags))"
-        " ORDER BY array_position(ARRAY['Very Easy','Easy','Medium','Hard'], v.difficulty),"
+        " ORDER BY array_position(%(order)s::text[], v.difficulty),"
         " p.slug LIMIT %(limit)s OFFSET %(offset)s",
-        {"difficulty": difficulty, "tag": tag, "limit": limit, "offset": offset},
+        {
+            "difficulty": difficulty,
+            "tag": tag,
+            "limit": limit,
+            "offset": offset,
+            "order": list(DIFFICULTIES),
+        },
     ).fetchall()
 
 

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, cast
 
+import msgspec
 from litestar import get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from appliance import queue
 from appliance.db import Row
-from appliance.errors import Forbidden, Invalid, NotFound
+from appliance.errors import Forbidden, NotFound
 from appliance.injected import Broker, CurrentUser, Db
 from appliance.problems import queries, versions
-from appliance.problems.bundle import DIFFICULTIES, SLUG, from_mapping
-from appliance.problems.examples import Example, as_mapping, parse_examples, render_examples_md
+from appliance.problems.bundle import NO_NUL, SLUG, BundleBody, from_body
+from appliance.problems.examples import Example, parse_examples, render_examples_md
+from appliance.responses import errors
+from appliance.vocabulary import Difficulty, RunKind, Verdict, VersionStatus
 
 MAX_PAGE_SIZE = 100
 # Parameters are checked at the edge (a bad one is a 400, api.py): no NUL, bounded lengths,
 # and a page whose offset PostgreSQL can hold. The submissions endpoints share them.
 MAX_PAGE = 100_000
 MAX_WORD = 64
-NO_NUL = "^[^\x00]*$"
 SlugPath = Annotated[str, PathParameter(pattern=SLUG.pattern)]
 SlugQuery = Annotated[str | None, QueryParameter(pattern=SLUG.pattern)]
 WordQuery = Annotated[str | None, QueryParameter(max_length=MAX_WORD, pattern=NO_NUL)]
@@ -30,52 +33,161 @@ PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 VersionNumber = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
+class ProblemSummary(msgspec.Struct):
+    slug: str
+    title: str
+    difficulty: Difficulty
+    tags: list[str]
+    mutant_count: int
+    version: int
+
+
+class ProblemPage(msgspec.Struct):
+    items: list[ProblemSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class Limits(msgspec.Struct):
+    wall_seconds: float
+
+
+class ExampleView(msgspec.Struct, omit_defaults=True):
+    """An example as problem.toml writes it: absent keys are left out."""
+
+    call: str
+    setup: str = ""
+    result: str | None = None
+    raises: str | None = None
+
+
+class ProblemView(msgspec.Struct):
+    """The current version of a problem as learners see it."""
+
+    slug: str
+    title: str
+    description_md: str
+    examples: list[ExampleView]
+    function_signature: str
+    difficulty: Difficulty
+    tags: list[str]
+    version: int
+    mutant_count: int
+    golden_code: str | None  # only where the problem shows it
+    limits: Limits
+
+
+class VersionSummary(msgspec.Struct):
+    slug: str
+    version: int
+    status: VersionStatus
+
+
+class CreatedVersion(VersionSummary):
+    created: bool  # false when this exact content was an existing version
+
+
+class VariantVerdict(msgspec.Struct):
+    """How one variant fared against the reference suite."""
+
+    name: str
+    kind: RunKind
+    verdict: Verdict
+    duration_ms: int
+    failed_tests: list[str]
+    refused: str | None
+
+
+class Validation(msgspec.Struct):
+    """The validation gate's findings (DESIGN.md 4.5); `reasons` is empty when it passed."""
+
+    ok: bool
+    reasons: list[str]
+    variants: list[VariantVerdict]
+    examples_score: int | None = None
+    smallest_killing_suite: list[str] | None = None
+
+
+class MutantDetail(msgspec.Struct):
+    name: str
+    label: str
+    weight: int
+    hint: str
+    code: str
+
+
+class VersionDetail(msgspec.Struct):
+    """A version with everything an author needs, validation included."""
+
+    slug: str
+    version: int
+    status: VersionStatus
+    validation: Validation | None  # None while it is validating
+    title: str
+    difficulty: Difficulty
+    tags: list[str]
+    function_signature: str
+    show_golden: bool
+    limits: Limits
+    description_md: str
+    examples: list[ExampleView]
+    golden_code: str
+    reference_tests: str
+    mutants: list[MutantDetail]
+    created_at: datetime
+    validated_at: datetime | None
+    published_at: datetime | None
+
+
 def require_author(user: CurrentUser) -> None:
     if user.role not in ("admin", "author"):
         raise Forbidden("this needs the author or admin role")
 
 
-@get("/api/v1/problems", sync_to_thread=True)
+@get("/api/v1/problems", sync_to_thread=True, responses=errors(400, 401))
 def list_problems(
     user: CurrentUser,
     conn: Db,
-    difficulty: WordQuery = None,
+    difficulty: Annotated[Difficulty | None, QueryParameter()] = None,
     tag: WordQuery = None,
     page: Page = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> ProblemPage:
     """Published problems, easiest first, filtered by difficulty and tag."""
-    if difficulty is not None and difficulty not in DIFFICULTIES:
-        raise Invalid(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
     rows = queries.list_published(conn, difficulty, tag, page_size, (page - 1) * page_size)
-    return {
-        "items": [{**row, "tags": list(row["tags"])} for row in rows],
-        "total": queries.count_published(conn, difficulty, tag),
-        "page": page,
-        "page_size": page_size,
-    }
+    return ProblemPage(
+        items=[msgspec.convert(row, ProblemSummary) for row in rows],
+        total=queries.count_published(conn, difficulty, tag),
+        page=page,
+        page_size=page_size,
+    )
 
 
-@get("/api/v1/problems/{slug:str}", sync_to_thread=True)
-def problem_detail(slug: SlugPath, user: CurrentUser, conn: Db) -> dict[str, Any]:
+@get("/api/v1/problems/{slug:str}", sync_to_thread=True, responses=errors(400, 401, 404))
+def problem_detail(slug: SlugPath, user: CurrentUser, conn: Db) -> ProblemView:
     """The current version of a problem as learners see it."""
     version = queries.current_version(conn, slug)
     if version is None:
         raise NotFound(f"no published problem {slug!r}")
     examples = parse_examples(version["examples"])
-    return {
-        "slug": version["slug"],
-        "title": version["title"],
-        "description_md": _statement(version["description_md"], examples),
-        "examples": [as_mapping(example) for example in examples],
-        "function_signature": version["function_signature"],
-        "difficulty": version["difficulty"],
-        "tags": list(version["tags"]),
-        "version": version["number"],
-        "mutant_count": version["mutant_count"],
-        "golden_code": version["golden_code"] if version["show_golden"] else None,
-        "limits": {"wall_seconds": version["wall_seconds"]},
-    }
+    return ProblemView(
+        slug=version["slug"],
+        title=version["title"],
+        description_md=_statement(version["description_md"], examples),
+        examples=[_example(example) for example in examples],
+        function_signature=version["function_signature"],
+        difficulty=version["difficulty"],
+        tags=list(version["tags"]),
+        version=version["number"],
+        mutant_count=version["mutant_count"],
+        golden_code=version["golden_code"] if version["show_golden"] else None,
+        limits=Limits(version["wall_seconds"]),
+    )
+
+
+def _example(example: Example) -> ExampleView:
+    return ExampleView(example.call, example.setup, example.result, example.raises)
 
 
 def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
@@ -85,34 +197,32 @@ def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
     return description_md.rstrip("\n") + "\n\n" + render_examples_md(examples)
 
 
-@post("/api/v1/problems", status_code=HTTP_201_CREATED, sync_to_thread=True)
+@post(
+    "/api/v1/problems",
+    status_code=HTTP_201_CREATED,
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 413, 422),
+)
 def create_problem(
-    data: JSONBody[dict[str, Any]], user: CurrentUser, conn: Db, broker: Broker
-) -> dict[str, Any]:
+    data: JSONBody[BundleBody], user: CurrentUser, conn: Db, broker: Broker
+) -> CreatedVersion:
     """A new problem, or a new version of one whose content changed; validation is queued."""
     require_author(user)
-    refuse_nul(data)
-    ref = versions.add_version(conn, from_mapping(data), created_by=user.id)
+    ref = versions.add_version(conn, from_body(data), created_by=user.id)
     if ref.status == "validating":
         queue.enqueue_validation(broker, ref.id)
-    return {"slug": ref.slug, "version": ref.number, "status": ref.status, "created": ref.created}
+    # versions.VersionRef types its status as a plain str; it is a VersionStatus.
+    return CreatedVersion(ref.slug, ref.number, cast(VersionStatus, ref.status), ref.created)
 
 
-def refuse_nul(value: Any) -> None:
-    """PostgreSQL text holds no NUL: a bundle with one anywhere is a 422, not a 500."""
-    if isinstance(value, str) and "\x00" in value:
-        raise Invalid("the bundle contains a NUL character")
-    if isinstance(value, dict):
-        value = [*value.keys(), *value.values()]
-    if isinstance(value, list):
-        for item in value:
-            refuse_nul(item)
-
-
-@get("/api/v1/problems/{slug:str}/versions/{number:int}", sync_to_thread=True)
+@get(
+    "/api/v1/problems/{slug:str}/versions/{number:int}",
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404),
+)
 def version_detail(
     slug: SlugPath, number: VersionNumber, user: CurrentUser, conn: Db
-) -> dict[str, Any]:
+) -> VersionDetail:
     """A version with its status, validation verdicts and mutants, for authors."""
     require_author(user)
     version = queries.version(conn, slug, number)
@@ -121,50 +231,47 @@ def version_detail(
     return _version_view(version, queries.mutants_of(conn, version["id"]))
 
 
-def _version_view(version: Row, mutants: list[Row]) -> dict[str, Any]:
-    return {
-        "slug": version["slug"],
-        "version": version["number"],
-        "status": version["status"],
-        "validation": version["validation"],
-        "title": version["title"],
-        "difficulty": version["difficulty"],
-        "tags": list(version["tags"]),
-        "function_signature": version["function_signature"],
-        "show_golden": version["show_golden"],
-        "limits": {"wall_seconds": version["wall_seconds"]},
-        "description_md": version["description_md"],
-        "examples": version["examples"],
-        "golden_code": version["golden_code"],
-        "reference_tests": version["reference_tests"],
-        "mutants": [
-            {
-                "name": m["name"],
-                "label": f"mutant {m['label']}",
-                "weight": m["weight"],
-                "hint": m["hint"],
-                "code": m["code"],
-            }
-            for m in mutants
-        ],
-        "created_at": version["created_at"],
-        "validated_at": version["validated_at"],
-        "published_at": version["published_at"],
-    }
+def _version_view(version: Row, mutants: list[Row]) -> VersionDetail:
+    return VersionDetail(
+        slug=version["slug"],
+        version=version["number"],
+        status=version["status"],
+        validation=msgspec.convert(version["validation"], Validation | None),
+        title=version["title"],
+        difficulty=version["difficulty"],
+        tags=list(version["tags"]),
+        function_signature=version["function_signature"],
+        show_golden=version["show_golden"],
+        limits=Limits(version["wall_seconds"]),
+        description_md=version["description_md"],
+        examples=msgspec.convert(version["examples"], list[ExampleView]),
+        golden_code=version["golden_code"],
+        reference_tests=version["reference_tests"],
+        mutants=[_mutant(m) for m in mutants],
+        created_at=version["created_at"],
+        validated_at=version["validated_at"],
+        published_at=version["published_at"],
+    )
+
+
+def _mutant(mutant: Row) -> MutantDetail:
+    label = f"mutant {mutant['label']}"
+    return MutantDetail(mutant["name"], label, mutant["weight"], mutant["hint"], mutant["code"])
 
 
 @post(
     "/api/v1/problems/{slug:str}/versions/{number:int}/publish",
     status_code=HTTP_200_OK,
     sync_to_thread=True,
+    responses=errors(400, 401, 403, 404, 409),
 )
 def publish_version(
     slug: SlugPath, number: VersionNumber, user: CurrentUser, conn: Db
-) -> dict[str, Any]:
+) -> VersionSummary:
     """Make a valid version current; 409 unless it is valid."""
     require_author(user)
     versions.publish(conn, slug, number)
-    return {"slug": slug, "version": number, "status": "published"}
+    return VersionSummary(slug, number, "published")
 
 
 handlers = [list_problems, problem_detail, create_problem, version_detail, publish_version]

@@ -18,7 +18,7 @@ from appliance.scoring.grade import Grade, failure, grade
 from appliance.submissions import queries
 from appliance.submissions.disclosure import MESSAGE_LIMIT as ERROR_DETAIL_LIMIT
 from appliance.submissions.disclosure import Redactor, clean, redactor_for
-from appliance.submissions.results import result_rows
+from appliance.submissions.stored_results import result_rows
 from appliance.workers.worker import WorkerContext, refresh
 
 log = logging.getLogger(__name__)

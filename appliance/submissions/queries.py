@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from appliance.db import Connection, Row
+from appliance.vocabulary import Status
 
 DETAIL_COLUMNS = (
     "s.id, s.user_id, s.status, s.reason, s.error_detail, s.score, s.killed_weight,"
@@ -55,7 +56,7 @@ def detail(conn: Connection, submission_id: str) -> Row | None:
 
 
 def count_visible(
-    conn: Connection, user_id: int | None, problem: str | None, status: str | None
+    conn: Connection, user_id: int | None, problem: str | None, status: Status | None
 ) -> int:
     row = conn.execute(
         "SELECT count(*) AS n FROM submissions s"
@@ -72,7 +73,7 @@ def list_visible(
     conn: Connection,
     user_id: int | None,
     problem: str | None,
-    status: str | None,
+    status: Status | None,
     limit: int,
     offset: int,
 ) -> list[Row]:

@@ -5,31 +5,39 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 import msgspec
 import redis
-from litestar import Request, get, post
-from litestar.params import JSONBody, PathParameter
+from litestar import get, post
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from appliance import queue, ratelimit
 from appliance.db import Row
-from appliance.errors import Conflict, Invalid, NotFound, Overloaded, PayloadTooLarge, RateLimited
+from appliance.errors import Conflict, NotFound, Overloaded, PayloadTooLarge, RateLimited
 from appliance.injected import Broker, Config, CurrentUser, Db
 from appliance.problems import queries as problem_queries
-from appliance.problems.bundle import SLUG
-from appliance.problems.routes import NO_NUL, Page, PageSize, SlugQuery, WordQuery
+from appliance.problems.bundle import NO_NUL, SLUG
+from appliance.problems.routes import Page, PageSize, SlugQuery
+from appliance.responses import errors
 from appliance.settings import Settings
-from appliance.submissions import queries, results
+from appliance.submissions import queries
+from appliance.submissions.detail import SubmissionDetail, detail
+from appliance.vocabulary import FailureReason, Status
 
 log = logging.getLogger(__name__)
-STATUSES = ("PENDING", "RUNNING", "SUCCESS", "FAILURE", "ERROR")
 BACKLOG_RETRY_AFTER_S = 30
 MAX_IDEMPOTENCY_KEY = 200
 
 
 SubmissionIdPath = Annotated[str, PathParameter(max_length=64, pattern=NO_NUL)]
+# The same key with the same request returns the first submission instead of a second one.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(name="Idempotency-Key", min_length=1, max_length=MAX_IDEMPOTENCY_KEY),
+]
 
 
 class NewSubmission(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,21 +45,34 @@ class NewSubmission(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, msgspec.Meta(pattern=NO_NUL)]  # Python refuses NUL in source too
 
 
-def _accepted(row: Row, problem: str, version: int) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "status": row["status"],
-        "problem": problem,
-        "version": version,
-        "created_at": row["created_at"],
-    }
+class Accepted(msgspec.Struct):
+    id: str
+    status: Status
+    problem: str
+    version: int
+    created_at: datetime
 
 
-def _idempotency_key(request: Request[Any, Any, Any]) -> str | None:
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    return key
+class SubmissionSummary(msgspec.Struct):
+    id: str
+    problem: str
+    version: int
+    status: Status
+    reason: FailureReason | None
+    score: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class SubmissionPage(msgspec.Struct):
+    items: list[SubmissionSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+def _accepted(row: Row, problem: str, version: int) -> Accepted:
+    return Accepted(str(row["id"]), row["status"], problem, version, row["created_at"])
 
 
 def _replay(conn: Db, user: CurrentUser, key: str, digest: str, problem: str) -> Row | None:
@@ -72,19 +93,23 @@ def _admit(conn: Db, broker: Broker, settings: Settings, user: CurrentUser) -> N
         raise Overloaded("the judging backlog is full", BACKLOG_RETRY_AFTER_S)
 
 
-@post("/api/v1/submissions", status_code=HTTP_202_ACCEPTED, sync_to_thread=True)
+@post(
+    "/api/v1/submissions",
+    status_code=HTTP_202_ACCEPTED,
+    sync_to_thread=True,
+    responses=errors(400, 401, 404, 409, 413, 422, 429, 503),
+)
 def submit(
-    request: Request[Any, Any, Any],
     data: JSONBody[NewSubmission],
     user: CurrentUser,
     conn: Db,
     broker: Broker,
     settings: Config,
-) -> dict[str, Any]:
+    key: IdempotencyKey = None,
+) -> Accepted:
     """Store a suite for judging (PENDING) and queue it."""
     if len(data.code.encode()) > settings.max_code_bytes:
         raise PayloadTooLarge(f"code is larger than {settings.max_code_bytes} bytes")
-    key = _idempotency_key(request)
     digest = hashlib.sha256(data.code.encode()).hexdigest()
     if key is not None and (done := _replay(conn, user, key, digest, data.problem)) is not None:
         return _accepted(done, data.problem, done["version"])
@@ -122,13 +147,17 @@ def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
     return row
 
 
-@get("/api/v1/submissions/{submission_id:str}", sync_to_thread=True)
+@get(
+    "/api/v1/submissions/{submission_id:str}",
+    sync_to_thread=True,
+    responses=errors(400, 401, 404),
+)
 def submission_detail(
     submission_id: SubmissionIdPath, user: CurrentUser, conn: Db
-) -> dict[str, Any]:
+) -> SubmissionDetail:
     """Status, score, per-variant verdicts and the kill matrix of one submission."""
     row = _visible(conn, user, submission_id)
-    return results.detail(
+    return detail(
         row,
         queries.variant_runs(conn, submission_id),
         queries.test_rows(conn, submission_id),
@@ -137,26 +166,24 @@ def submission_detail(
     )
 
 
-@get("/api/v1/submissions", sync_to_thread=True)
+@get("/api/v1/submissions", sync_to_thread=True, responses=errors(400, 401))
 def list_submissions(
     user: CurrentUser,
     conn: Db,
     problem: SlugQuery = None,
-    status: WordQuery = None,
+    status: Annotated[Status | None, QueryParameter()] = None,
     page: Page = 1,
     page_size: PageSize = 20,
-) -> dict[str, Any]:
+) -> SubmissionPage:
     """The user's own submissions, newest first (an admin sees everyone's)."""
-    if status is not None and status not in STATUSES:
-        raise Invalid(f"status must be one of {', '.join(STATUSES)}")
     owner = None if user.is_admin else user.id
     rows = queries.list_visible(conn, owner, problem, status, page_size, (page - 1) * page_size)
-    return {
-        "items": [{**row, "id": str(row["id"])} for row in rows],
-        "total": queries.count_visible(conn, owner, problem, status),
-        "page": page,
-        "page_size": page_size,
-    }
+    return SubmissionPage(
+        items=[msgspec.convert({**row, "id": str(row["id"])}, SubmissionSummary) for row in rows],
+        total=queries.count_visible(conn, owner, problem, status),
+        page=page,
+        page_size=page_size,
+    )
 
 
 handlers = [submit, submission_detail, list_submissions]

@@ -91,7 +91,7 @@ def test_the_content_hash_changes_with_the_examples() -> None:
             "equals mutant m",
         ),
         ({"limits": []}, "limits"),
-        ({"examples": "clamp(1, 2, 3)"}, "examples must be a list"),
+        ({"examples": "clamp(1, 2, 3)"}, "examples: expected `array`"),
         ({"examples": [{"call": "clamp(", "result": "1"}]}, r"examples\[1\]\.call"),
         ({"examples": [{"call": "clamp(1, 2, 3)"}]}, "exactly one of result and raises"),
     ],

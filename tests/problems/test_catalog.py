@@ -14,6 +14,7 @@ import pytest
 from appliance import db
 from appliance.problems import bundle
 from appliance.problems.catalog import import_catalog, problem_folders
+from appliance.vocabulary import DIFFICULTIES
 from appliance.workers.worker import WorkerContext
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -23,7 +24,7 @@ def test_the_catalog_ships_at_least_20_problems_across_every_difficulty() -> Non
     bundles = [bundle.from_directory(folder) for folder in problem_folders(CATALOG)]
     assert len(bundles) >= 20
     difficulties = Counter(b.difficulty for b in bundles)
-    assert set(difficulties) == set(bundle.DIFFICULTIES)
+    assert set(difficulties) == set(DIFFICULTIES)
     for problem in bundles:
         assert len(problem.mutants) >= 3, problem.slug
         assert all(m.hint.strip() for m in problem.mutants), problem.slug

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from appliance.submissions.detail import detail
 from appliance.submissions.disclosure import (
     NAME_LIMIT,
     TEXT_LIMIT,
@@ -12,7 +15,6 @@ from appliance.submissions.disclosure import (
     WITHHELD_NAME,
     redactor_for,
 )
-from appliance.submissions.results import detail
 
 GOLDEN = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n"
 MUTANT = "def clamp(x, lo, hi):\n    return max(lo, min(x, hi - 1))\n"
@@ -103,7 +105,7 @@ MUTANTS = [
 
 
 def test_learners_see_labels_in_label_order_hints_for_survivors_and_golden_tests_only() -> None:
-    view = detail(ROW, VARIANTS, TESTS, MUTANTS, reveal_names=False)
+    view = msgspec.to_builtins(detail(ROW, VARIANTS, TESTS, MUTANTS, reveal_names=False))
     assert view["mutants"] == [
         {"label": "mutant 1", "verdict": "survived", "hint": "the bottom", "killed_by": []},
         {"label": "mutant 2", "verdict": "killed", "hint": None, "killed_by": ["test_top"]},
@@ -113,7 +115,7 @@ def test_learners_see_labels_in_label_order_hints_for_survivors_and_golden_tests
 
 
 def test_authors_and_admins_also_see_names() -> None:
-    view = detail(ROW, VARIANTS, TESTS, MUTANTS, reveal_names=True)
+    view = msgspec.to_builtins(detail(ROW, VARIANTS, TESTS, MUTANTS, reveal_names=True))
     assert [(m["label"], m["name"]) for m in view["mutants"]] == [
         ("mutant 1", "lower"),
         ("mutant 2", "upper"),

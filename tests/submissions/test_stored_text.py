@@ -5,7 +5,7 @@ rows, and says what it cut. Pure."""
 from __future__ import annotations
 
 from appliance.submissions.disclosure import MESSAGE_LIMIT, clean, redactor_for
-from appliance.submissions.results import (
+from appliance.submissions.stored_results import (
     CUT_MARKER,
     MAX_TEST_ROWS,
     STORED_TEXT_LIMIT,

@@ -1,15 +1,16 @@
-"""Flattening a judge report into stored rows, and shaping stored rows into the API's
-submission detail. Pure."""
+"""The write side of a submission's results: a judge report flattened into the rows that
+are stored, every text storable, stripped of quoted hidden code and within one budget per
+submission. The read side is detail.py. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from appliance.judging.report import Report, Run, TestResult
 from appliance.submissions.disclosure import MESSAGE_LIMIT, Redactor, clean
+from appliance.vocabulary import RunKind
 
 # Outputs, refusals, test names and messages of one submission, in JSON bytes: its detail
 # stays well under 1 MB whatever the suite printed.
@@ -19,9 +20,9 @@ CUT_MARKER = "\n[cut: this submission's stored text reached its 256 KiB limit]"
 OMITTED_TESTS = "[{} test results not stored: a submission keeps at most 2000 tests and 256 KiB]"
 
 
-def runs_in_order(report: Report) -> list[tuple[str, Run]]:
+def runs_in_order(report: Report) -> list[tuple[RunKind, Run]]:
     """Golden's first run first (the detail shows it), then the reruns, twins and mutants."""
-    runs = [("golden", run) for run in report.golden]
+    runs: list[tuple[RunKind, Run]] = [("golden", run) for run in report.golden]
     runs.extend(("twin", run) for run in report.twins)
     runs.extend(("mutant", run) for run in report.mutants)
     return runs
@@ -107,7 +108,7 @@ def _run_texts(run: Run, redactor: Redactor, budget: TextBudget) -> tuple[str, b
 
 
 def _test_rows(
-    submission_id: str, runs: list[tuple[str, Run]], redactor: Redactor, budget: TextBudget
+    submission_id: str, runs: list[tuple[RunKind, Run]], redactor: Redactor, budget: TextBudget
 ) -> list[tuple[Any, ...]]:
     """At most MAX_TEST_ROWS rows within the budget: each run's first tests, up to an equal
     share of the rows and of the text left, the runs the detail shows first. Runs collect
@@ -130,7 +131,7 @@ def _test_rows(
     return rows
 
 
-def _shown_first(runs: list[tuple[str, Run]]) -> list[int]:
+def _shown_first(runs: list[tuple[RunKind, Run]]) -> list[int]:
     """Positions: golden's first run, the mutants, then the reruns and twins (which the
     detail shows by verdict only)."""
     return sorted(range(len(runs)), key=lambda p: (p != 0, runs[p][0] != "mutant"))
@@ -145,99 +146,3 @@ def _test_row(
     name, _ = budget.take(name)
     message, _ = budget.take(redactor.text(test.message, MESSAGE_LIMIT))
     return (submission_id, position, name, test.outcome, test.duration_ms, message)
-
-
-def detail(
-    row: Mapping[str, Any],
-    variants: Sequence[Mapping[str, Any]],
-    tests: Sequence[Mapping[str, Any]],
-    mutants: Sequence[Mapping[str, Any]],
-    reveal_names: bool,
-) -> dict[str, Any]:
-    """The API's view of one submission. Mutants appear by neutral label in the version's
-    shuffled label order (their names only for authors and admins), a hint only for a
-    survivor, and killed_by only names tests that golden's run also collected. Never a
-    mutant's code."""
-    by_position: dict[int, list[Mapping[str, Any]]] = {}
-    for test in tests:
-        by_position.setdefault(test["position"], []).append(test)
-    goldens = [v for v in variants if v["kind"] == "golden"]
-    collected = (
-        {t["test_name"] for t in by_position.get(goldens[0]["position"], [])} if goldens else set()
-    )
-    meta = {m["name"]: m for m in mutants}
-    mutant_runs = [v for v in variants if v["kind"] == "mutant" and v["name"] in meta]
-    mutant_runs.sort(key=lambda v: meta[v["name"]]["label"])
-    return {
-        "id": str(row["id"]),
-        "problem": row["problem"],
-        "version": row["version"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "error": row["error_detail"],
-        "score": row["score"],
-        "killed_weight": row["killed_weight"],
-        "total_weight": row["total_weight"],
-        "killed_count": row["killed_count"],
-        "total_count": row["total_count"],
-        "golden": _run_view(goldens[0], by_position) if goldens else None,
-        "golden_reruns": [v["verdict"] for v in goldens[1:]],
-        "twins": [v["verdict"] for v in variants if v["kind"] == "twin"],
-        "mutants": [
-            _mutant_view(v, by_position, meta[v["name"]], collected, reveal_names)
-            for v in mutant_runs
-        ],
-        "timings": _timings(row),
-        "created_at": row["created_at"],
-        "started_at": row["started_at"],
-        "finished_at": row["finished_at"],
-    }
-
-
-def _run_view(
-    variant: Mapping[str, Any], by_position: Mapping[int, list[Mapping[str, Any]]]
-) -> dict[str, Any]:
-    return {
-        "verdict": variant["verdict"],
-        "duration_ms": variant["duration_ms"],
-        "tests": [
-            {"name": t["test_name"], "outcome": t["outcome"], "message": t["message"]}
-            for t in by_position.get(variant["position"], [])
-        ],
-        "output": variant["output"],
-        "output_truncated": variant["output_truncated"],
-        "refused": variant["refused"],
-    }
-
-
-def _mutant_view(
-    variant: Mapping[str, Any],
-    by_position: Mapping[int, list[Mapping[str, Any]]],
-    mutant: Mapping[str, Any],
-    collected: set[str],
-    reveal_names: bool,
-) -> dict[str, Any]:
-    survived = variant["verdict"] == "survived"
-    view = {
-        "label": f"mutant {mutant['label']}",
-        "verdict": variant["verdict"],
-        "hint": mutant["hint"] if survived else None,
-        "killed_by": [
-            t["test_name"]
-            for t in by_position.get(variant["position"], [])
-            if t["outcome"] in ("failed", "error") and t["test_name"] in collected
-        ],
-    }
-    return {**view, "name": mutant["name"]} if reveal_names else view
-
-
-def _timings(row: Mapping[str, Any]) -> dict[str, int | None]:
-    def millis(start: Any, end: Any) -> int | None:
-        if start is None or end is None:
-            return None
-        return int((end - start).total_seconds() * 1000)
-
-    return {
-        "queued_ms": millis(row["created_at"], row["started_at"]),
-        "run_ms": millis(row["started_at"], row["finished_at"]),
-    }

@@ -1,0 +1,38 @@
+"""The appliance's vocabularies, each one `Literal` defined once (DESIGN.md 12): the API's
+Structs, the route checks, the queries and the console take them from here, and the
+tuples for runtime checks are derived from them, so a word is never written twice. Pure.
+
+The judge runner (judge/runner/) lives in its own image and keeps its own copy of the
+verdicts; the report decoder (judging/report.py) is where the two meet."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# A submission's life (DESIGN.md 3): PENDING -> RUNNING -> SUCCESS | FAILURE | ERROR.
+Status = Literal["PENDING", "RUNNING", "SUCCESS", "FAILURE", "ERROR"]
+# Why a FAILURE earned nothing: the user's suite is at fault (DESIGN.md 3). An ERROR has
+# no reason code, only a detail: the appliance is at fault.
+FailureReason = Literal[
+    "golden_failed",
+    "golden_timeout",
+    "no_tests",
+    "collection_error",
+    "syntax_error",
+    "flaky",
+    "introspection",
+    "too_large",
+]
+# One run of a suite against one variant (DESIGN.md 4.2), and one test in it.
+Verdict = Literal["passed", "failed", "error", "timeout", "no_tests", "killed", "survived"]
+Outcome = Literal["passed", "failed", "error", "skipped"]
+RunKind = Literal["golden", "twin", "mutant"]
+Role = Literal["admin", "author", "learner"]
+Difficulty = Literal["Very Easy", "Easy", "Medium", "Hard"]
+VersionStatus = Literal["validating", "valid", "invalid", "published", "retired"]
+HealthStatus = Literal["healthy", "degraded", "unhealthy"]
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+ROLES: tuple[Role, ...] = get_args(Role)
+# In this order: easiest first, as the catalog lists problems.
+DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
