@@ -16,8 +16,10 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from appliance import __version__, db, queue
 from appliance.accounts import routes as account_routes
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PARAMETER_SOURCES = ("query", "path", "header", "cookie")
+SWAGGER_ASSETS = "/schema/swagger-ui"
 _STATUS_TYPES = {
     400: "bad_request",
     401: "unauthorized",
@@ -123,6 +126,18 @@ def provide_user(request: Request[Any, Any, Any], conn: Db) -> User:
     return authenticate(conn, request.headers.get("authorization"))
 
 
+def docs_page() -> SwaggerRenderPlugin:
+    """Swagger UI at /schema/swagger, its files from the pinned swagger-ui-bundle wheel and
+    served by the API itself: the page loads nothing from outside (air-gapped hosts)."""
+    return SwaggerRenderPlugin(
+        js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>",
+        path="/swagger",
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load()
 
@@ -141,6 +156,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *account_routes.handlers,
             *problem_routes.handlers,
             *submission_routes.handlers,
+            create_static_files_router(
+                SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
+            ),
         ],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -157,7 +175,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="QA Arena appliance",
             version=__version__,
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[JsonRenderPlugin(), docs_page()],
         ),
         debug=False,
     )

@@ -5,6 +5,7 @@ docs page is served from local files only."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -104,3 +105,19 @@ def test_every_declared_status_of_every_operation_has_a_response_schema(
                 if status.startswith(("4", "5")) and path not in ("/readyz", "/api/v1/health"):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, where
+
+
+ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
+
+
+def test_the_docs_page_loads_only_local_files(api: TestClient[Any]) -> None:
+    """Every script, stylesheet and icon the page names is served by the app itself (the
+    tests refuse outbound connections, so it also works on an air-gapped host)."""
+    page = api.get("/schema/swagger")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assets = ASSET.findall(page.text)
+    assert len(assets) >= 3  # the script, its preset, the stylesheet (and the icon)
+    for url in assets:
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert "://" not in url, url
+        assert api.get(url).status_code == 200, url
