@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import msgspec
 
 from appliance.errors import InfrastructureError
+from appliance.vocabulary import Outcome, Verdict
 
 PROTOCOL = 2
 
-Verdict = Literal["passed", "failed", "error", "timeout", "no_tests", "killed", "survived"]
-Outcome = Literal["passed", "failed", "error", "skipped"]
 KILLING_VERDICTS = frozenset({"killed", "timeout"})
 
 

@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 from appliance.db import Connection, Row
 from appliance.problems.bundle import MutantSpec, ProblemBundle
 from appliance.problems.examples import as_mapping
-from appliance.vocabulary import DIFFICULTIES, Difficulty
+from appliance.vocabulary import DIFFICULTIES, Difficulty, VersionStatus
 
 VERSION_COLUMNS = (
     "v.id, v.problem_id, v.number, v.title, v.description_md, v.difficulty, v.tags,"
@@ -114,7 +114,9 @@ def mutants_of(conn: Connection, version_id: int) -> list[Row]:
     ).fetchall()
 
 
-def set_validation(conn: Connection, version_id: int, status: str, validation: Any) -> Row | None:
+def set_validation(
+    conn: Connection, version_id: int, status: VersionStatus, validation: Any
+) -> Row | None:
     """Record a validation result; only a version still validating changes."""
     return conn.execute(
         "UPDATE problem_versions SET status = %s, validation = %s, validated_at = now()"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 import msgspec
 from litestar import get, post
@@ -212,7 +212,7 @@ def create_problem(
     if ref.status == "validating":
         queue.enqueue_validation(broker, ref.id)
     # versions.VersionRef types its status as a plain str; it is a VersionStatus.
-    return CreatedVersion(ref.slug, ref.number, cast(VersionStatus, ref.status), ref.created)
+    return CreatedVersion(ref.slug, ref.number, ref.status, ref.created)
 
 
 @get(

@@ -10,6 +10,7 @@ from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
+from appliance.vocabulary import VersionStatus
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class VersionRef:
     id: int
     slug: str
     number: int
-    status: str
+    status: VersionStatus
     created: bool
 
 

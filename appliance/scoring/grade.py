@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from appliance.judging.report import KILLING_VERDICTS, Report
+from appliance.vocabulary import FailureReason, Status, Verdict
 
-GOLDEN_FAILURE_REASONS = {
+GOLDEN_FAILURE_REASONS: dict[Verdict, FailureReason] = {
     "failed": "golden_failed",
     "error": "collection_error",
     "timeout": "golden_timeout",
@@ -17,8 +18,8 @@ GOLDEN_FAILURE_REASONS = {
 
 @dataclass(frozen=True)
 class Grade:
-    status: str
-    reason: str | None
+    status: Status
+    reason: FailureReason | None
     score: int
     killed_weight: int
     total_weight: int
@@ -35,7 +36,7 @@ def score(killed_weight: int, total_weight: int) -> int:
     return 30 + (70 * killed_weight) // total_weight
 
 
-def failure(reason: str, total_weight: int = 0, total_count: int = 0) -> Grade:
+def failure(reason: FailureReason, total_weight: int = 0, total_count: int = 0) -> Grade:
     return Grade("FAILURE", reason, 0, 0, total_weight, 0, total_count)
 
 
@@ -61,7 +62,7 @@ def grade(report: Report, weights: Mapping[str, int]) -> Grade:
     )
 
 
-def failure_reason(report: Report) -> str | None:
+def failure_reason(report: Report) -> FailureReason | None:
     """Why the suite earns nothing, or None when it passed on golden (every run) and on
     every twin without the reference monitor refusing it anything (DESIGN.md 4.4)."""
     if report.syntax_error is not None:

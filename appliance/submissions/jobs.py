@@ -19,12 +19,13 @@ from appliance.submissions import queries
 from appliance.submissions.disclosure import MESSAGE_LIMIT as ERROR_DETAIL_LIMIT
 from appliance.submissions.disclosure import Redactor, clean, redactor_for
 from appliance.submissions.stored_results import result_rows
+from appliance.vocabulary import Status
 from appliance.workers.worker import WorkerContext, refresh
 
 log = logging.getLogger(__name__)
 
 
-def judge_submission(ctx: WorkerContext, submission_id: str) -> str | None:
+def judge_submission(ctx: WorkerContext, submission_id: str) -> Status | None:
     """RQ job: claim, judge, score and store one submission; its terminal status, or None
     when another worker has it. Then prepare the sandbox for the next one."""
     status = judge_claimed(ctx, submission_id)
@@ -32,7 +33,7 @@ def judge_submission(ctx: WorkerContext, submission_id: str) -> str | None:
     return status
 
 
-def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
+def judge_claimed(ctx: WorkerContext, submission_id: str) -> Status | None:
     """Claim and judge one submission. The one boundary of the job: whatever goes wrong
     after the claim ends the row as ERROR (if this worker still holds it), never RUNNING."""
     claimed = queries.claim(ctx.conn, submission_id, ctx.name)
@@ -45,7 +46,7 @@ def judge_claimed(ctx: WorkerContext, submission_id: str) -> str | None:
         return _fault(ctx, submission_id, exc)
 
 
-def _fault(ctx: WorkerContext, submission_id: str, exc: Exception) -> str | None:
+def _fault(ctx: WorkerContext, submission_id: str, exc: Exception) -> Status | None:
     """ERROR for an unexpected exception; None if even that cannot be stored (the sweeper
     frees the row once it is overdue)."""
     detail = f"the appliance failed while judging it ({type(exc).__name__}); see the worker log"
@@ -56,7 +57,7 @@ def _fault(ctx: WorkerContext, submission_id: str, exc: Exception) -> str | None
         return None
 
 
-def _judge(ctx: WorkerContext, submission_id: str, claimed: Row) -> str | None:
+def _judge(ctx: WorkerContext, submission_id: str, claimed: Row) -> Status | None:
     version = problem_queries.version_by_id(ctx.conn, claimed["version_id"])
     mutants = problem_queries.mutants_of(ctx.conn, claimed["version_id"])
     assert version is not None
@@ -103,7 +104,7 @@ def _finish(
     submission_id: str,
     fields: dict[str, Any],
     judged: tuple[Report, Redactor] | None = None,
-) -> str | None:
+) -> Status | None:
     """Store the outcome if this worker still holds the claim; the status stored. A session
     that ended during the judging (PostgreSQL restarted) is renewed once: the verdict stays."""
     try:
@@ -123,7 +124,7 @@ def _store(
     submission_id: str,
     fields: dict[str, Any],
     judged: tuple[Report, Redactor] | None,
-) -> str | None:
+) -> Status | None:
     with ctx.conn.transaction():
         if queries.finish(ctx.conn, submission_id, ctx.name, fields) is None:
             return None  # the sweeper gave it to another worker meanwhile
@@ -131,4 +132,5 @@ def _store(
             variant_rows, test_rows = result_rows(submission_id, *judged)
             queries.insert_variant_runs(ctx.conn, variant_rows)
             queries.insert_test_rows(ctx.conn, test_rows)
-    return str(fields["status"])
+    status: Status = fields["status"]
+    return status
