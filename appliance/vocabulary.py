@@ -31,8 +31,15 @@ Role = Literal["admin", "author", "learner"]
 Difficulty = Literal["Very Easy", "Easy", "Medium", "Hard"]
 VersionStatus = Literal["validating", "valid", "invalid", "published", "retired"]
 HealthStatus = Literal["healthy", "degraded", "unhealthy"]
+# Metrics (DESIGN.md 7): snapshot granularity, comparison period, threshold level.
+Granularity = Literal["hourly", "daily"]
+Period = Literal["week", "month"]
+Level = Literal["good", "warning", "danger"]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 ROLES: tuple[Role, ...] = get_args(Role)
 # In this order: easiest first, as the catalog lists problems.
 DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
+GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
+PERIODS: tuple[Period, ...] = get_args(Period)
+LEVELS: tuple[Level, ...] = get_args(Level)

@@ -31,14 +31,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from appliance.metrics.periods import (
-    Granularity,
-    Period,
     Span,
     bucket_starts,
     day_start,
     period_span,
     previous_span,
 )
+from appliance.vocabulary import Granularity, Period
 
 
 @dataclass(frozen=True)

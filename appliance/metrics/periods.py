@@ -12,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-Granularity = Literal["hourly", "daily"]
-Period = Literal["week", "month"]
-GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
-PERIODS: tuple[Period, ...] = get_args(Period)
+from appliance.vocabulary import Granularity, Period
 
 
 @dataclass(frozen=True)

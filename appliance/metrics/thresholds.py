@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
-Level = Literal["good", "warning", "danger"]
-LEVELS: tuple[Level, ...] = get_args(Level)
+from appliance.vocabulary import Level
 
 
 @dataclass(frozen=True)
