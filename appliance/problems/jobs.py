@@ -68,7 +68,9 @@ def _judge_reference(ctx: WorkerContext, version: dict[str, Any]) -> dict[str, A
 def _fault(ctx: WorkerContext, version_id: int, exc: Exception) -> VersionStatus | None:
     reason = f"the appliance failed while validating it ({type(exc).__name__}); see the worker log"
     try:
-        row = queries.set_validation(ctx.conn, version_id, "invalid", refused(reason))
+        row = queries.set_validation(
+            ctx.conn, version_id, "invalid", refused(reason, appliance_fault=True)
+        )
     except Exception:
         log.exception("version %s: its failure could not be stored", version_id)
         return None

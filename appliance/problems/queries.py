@@ -29,9 +29,18 @@ def ensure_problem(conn: Connection, slug: str) -> int:
 
 def version_by_hash(conn: Connection, problem_id: int, content_hash: str) -> Row | None:
     return conn.execute(
-        "SELECT id, number, status FROM problem_versions"
+        "SELECT id, number, status, validation FROM problem_versions"
         " WHERE problem_id = %s AND content_hash = %s",
         (problem_id, content_hash),
+    ).fetchone()
+
+
+def revalidate(conn: Connection, version_id: int) -> Row | None:
+    """Back to validating, for a version whose validation the appliance itself failed."""
+    return conn.execute(
+        "UPDATE problem_versions SET status = 'validating', validation = NULL,"
+        " validated_at = NULL WHERE id = %s AND status = 'invalid' RETURNING id, number, status",
+        (version_id,),
     ).fetchone()
 
 

@@ -211,7 +211,6 @@ def create_problem(
     ref = versions.add_version(conn, from_body(data), created_by=user.id)
     if ref.status == "validating":
         queue.enqueue_validation(broker, ref.id)
-    # versions.VersionRef types its status as a plain str; it is a VersionStatus.
     return CreatedVersion(ref.slug, ref.number, ref.status, ref.created)
 
 

@@ -83,11 +83,18 @@ def variants(report: Report) -> list[dict[str, Any]]:
     ]
 
 
-def refused(reason: str) -> dict[str, Any]:
+def refused(reason: str, appliance_fault: bool = False) -> dict[str, Any]:
+    """A validation that judged nothing: the version's own fault (no mutant), or the
+    appliance's, in which case posting the same content again validates it again."""
     return {
         "ok": False,
         "reasons": [reason],
         "variants": [],
         "examples_score": None,
         "smallest_killing_suite": None,
+        "appliance_fault": appliance_fault,
     }
+
+
+def failed_by_the_appliance(validation: Mapping[str, Any] | None) -> bool:
+    return bool(validation and validation.get("appliance_fault"))

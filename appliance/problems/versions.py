@@ -10,6 +10,7 @@ from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
 from appliance.problems import queries
 from appliance.problems.bundle import ProblemBundle
+from appliance.problems.validation import failed_by_the_appliance
 from appliance.vocabulary import VersionStatus
 
 
@@ -23,11 +24,14 @@ class VersionRef:
 
 
 def add_version(conn: Connection, bundle: ProblemBundle, created_by: int | None) -> VersionRef:
-    """A new draft version, or the existing one when this exact content was seen before."""
+    """A new draft version, or the existing one when this exact content was seen before
+    (validated again if the appliance itself failed its validation)."""
     with conn.transaction():
         problem_id = queries.ensure_problem(conn, bundle.slug)
         existing = queries.version_by_hash(conn, problem_id, bundle.content_hash())
         if existing is not None:
+            if existing["status"] == "invalid" and failed_by_the_appliance(existing["validation"]):
+                existing = queries.revalidate(conn, existing["id"]) or existing
             return VersionRef(
                 existing["id"], bundle.slug, existing["number"], existing["status"], False
             )

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from litestar.testing import TestClient
+from psycopg.types.json import Jsonb
 
 from appliance import db
 from appliance.errors import InfrastructureError
@@ -18,6 +19,7 @@ from appliance.judging import judge
 from appliance.judging.judge import Judged
 from appliance.problems import versions
 from appliance.problems.jobs import validate_guarded
+from appliance.problems.validation import refused
 from appliance.submissions import jobs, queries
 from appliance.submissions.jobs import judge_claimed
 from appliance.workers.worker import WorkerContext
@@ -137,6 +139,36 @@ def test_a_bug_while_validating_makes_the_version_invalid_with_a_reason(
     ).fetchone()
     assert row is not None and row["status"] == "invalid"
     assert "KeyError" in row["validation"]["reasons"][0]
+
+
+def test_posting_a_version_the_appliance_failed_validates_it_again(
+    worker_ctx: WorkerContext, conn: db.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = versions.add_version(conn, mini_bundle("boundary-clamp"), created_by=None)
+    monkeypatch.setattr(judge, "judge_version", _raise(KeyError("wall_seconds")))
+    assert validate_guarded(worker_ctx, ref.id) == "invalid"
+
+    again = versions.add_version(conn, mini_bundle("boundary-clamp"), created_by=None)
+    assert (again.id, again.number, again.status, again.created) == (
+        ref.id,
+        ref.number,
+        "validating",
+        False,
+    )
+
+
+def test_posting_a_version_invalid_by_its_own_fault_again_changes_nothing(
+    worker_ctx: WorkerContext, conn: db.Connection
+) -> None:
+    ref = versions.add_version(conn, mini_bundle("boundary-clamp"), created_by=None)
+    refusal = refused("mutant no_upper_bound survives the reference suite")
+    conn.execute(
+        "UPDATE problem_versions SET status = 'invalid', validation = %s WHERE id = %s",
+        (Jsonb(refusal), ref.id),
+    )
+
+    again = versions.add_version(conn, mini_bundle("boundary-clamp"), created_by=None)
+    assert (again.id, again.status) == (ref.id, "invalid")
 
 
 def test_docker_trouble_while_validating_leaves_the_version_to_be_tried_again(
