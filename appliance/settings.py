@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.errors import ConfigurationError
 
@@ -46,6 +47,12 @@ class Settings:
     heartbeat_seconds: float
     worker_dead_after_seconds: float
     git_sha: str
+    # Where daily metric buckets begin and end (storage stays UTC).
+    timezone: ZoneInfo
+    metrics_hourly_retention_days: int
+    metrics_daily_retention_days: int
+    metrics_failure_retention_days: int
+    job_runs_retention_days: int
 
 
 class _Reader:
@@ -110,6 +117,16 @@ class _Reader:
             self.problems.append(f"{name} must be seconds of zero or more, got {raw!r}")
         return delays
 
+    def zone(self, name: str, default: str) -> ZoneInfo:
+        raw = self.text(name) or default
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, e.g. "Asia"
+            self.problems.append(
+                f"{name} must be an IANA time zone such as Asia/Seoul, got {raw!r}"
+            )
+            return ZoneInfo(default)
+
 
 def _bundled_database_url(read: _Reader, port: int) -> str:
     """The bundled PostgreSQL's role "arena", with ARENA_DATABASE_PASSWORD when it has one
@@ -159,6 +176,12 @@ def from_env(env: Mapping[str, str]) -> Settings:
         heartbeat_seconds=read.number("ARENA_HEARTBEAT_SECONDS", 3.0),
         worker_dead_after_seconds=read.number("ARENA_WORKER_DEAD_AFTER_SECONDS", 15.0),
         git_sha=read.text("ARENA_GIT_SHA") or "unknown",
+        timezone=read.zone("ARENA_TIMEZONE", "UTC"),
+        metrics_hourly_retention_days=read.integer("ARENA_METRICS_HOURLY_RETENTION_DAYS", 30, 1),
+        # A day is over only once it is past, so keeping less than 2 days keeps none.
+        metrics_daily_retention_days=read.integer("ARENA_METRICS_DAILY_RETENTION_DAYS", 90, 2),
+        metrics_failure_retention_days=read.integer("ARENA_METRICS_FAILURE_RETENTION_DAYS", 30, 1),
+        job_runs_retention_days=read.integer("ARENA_JOB_RUNS_RETENTION_DAYS", 30, 1),
     )
     if read.problems:
         raise ConfigurationError("bad settings: " + "; ".join(read.problems))

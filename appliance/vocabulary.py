@@ -35,6 +35,18 @@ HealthStatus = Literal["healthy", "degraded", "unhealthy"]
 Granularity = Literal["hourly", "daily"]
 Period = Literal["week", "month"]
 Level = Literal["good", "warning", "danger"]
+# The metrics kept hourly and daily (issue 8); success and error rate count as one of six.
+Metric = Literal[
+    "submissions",
+    "active_users",
+    "judge_duration_p95",
+    "queue_wait_p95",
+    "success_rate",
+    "error_rate",
+    "mean_score",
+]
+# What a latency is kept per: a problem now, a model once models exist.
+KeyKind = Literal["problem", "model"]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -43,3 +55,4 @@ DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
 GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
 PERIODS: tuple[Period, ...] = get_args(Period)
 LEVELS: tuple[Level, ...] = get_args(Level)
+METRICS: tuple[Metric, ...] = get_args(Metric)

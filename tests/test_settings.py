@@ -4,6 +4,7 @@ clear error for a bad value."""
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +19,33 @@ def test_with_no_service_urls_the_appliance_runs_bundled() -> None:
     assert settings.redis_url == "redis://127.0.0.1:56379/0"
     assert (settings.workers, settings.api_port, settings.max_code_bytes) == (2, 8000, 65536)
     assert settings.data_dir.is_absolute()
+
+
+def test_metrics_default_to_utc_days_and_30_90_30_days_of_history() -> None:
+    settings = from_env({})
+    assert settings.timezone == ZoneInfo("UTC")
+    assert (
+        settings.metrics_hourly_retention_days,
+        settings.metrics_daily_retention_days,
+        settings.metrics_failure_retention_days,
+        settings.job_runs_retention_days,
+    ) == (30, 90, 30, 30)
+
+
+def test_the_display_time_zone_and_retention_can_be_set() -> None:
+    env = {
+        "ARENA_TIMEZONE": "Asia/Seoul",
+        "ARENA_METRICS_HOURLY_RETENTION_DAYS": "7",
+        "ARENA_METRICS_DAILY_RETENTION_DAYS": "365",
+        "ARENA_METRICS_FAILURE_RETENTION_DAYS": "14",
+        "ARENA_JOB_RUNS_RETENTION_DAYS": "3",
+    }
+    settings = from_env(env)
+    assert settings.timezone == ZoneInfo("Asia/Seoul")
+    assert settings.metrics_hourly_retention_days == 7
+    assert settings.metrics_daily_retention_days == 365
+    assert settings.metrics_failure_retention_days == 14
+    assert settings.job_runs_retention_days == 3
 
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
@@ -40,6 +68,12 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
         ({"ARENA_INFRA_RETRY_DELAYS": "1,soon"}, "must be numbers"),
         ({"ARENA_INFRA_RETRY_DELAYS": "1,-3"}, "zero or more"),
         ({"ARENA_DATABASE_URL_FILE": "/no/such/file"}, "cannot be read"),
+        ({"ARENA_TIMEZONE": "Mars/Olympus"}, "ARENA_TIMEZONE must be an IANA time zone"),
+        ({"ARENA_TIMEZONE": "Asia"}, "ARENA_TIMEZONE must be an IANA time zone"),
+        ({"ARENA_TIMEZONE": "../../etc/passwd"}, "ARENA_TIMEZONE must be an IANA time zone"),
+        ({"ARENA_METRICS_HOURLY_RETENTION_DAYS": "0"}, "at least 1"),
+        ({"ARENA_METRICS_DAILY_RETENTION_DAYS": "1"}, "at least 2"),
+        ({"ARENA_METRICS_FAILURE_RETENTION_DAYS": "a month"}, "must be an integer"),
     ],
 )
 def test_a_bad_value_is_a_clear_configuration_error(env: dict[str, str], message: str) -> None:
@@ -53,6 +87,8 @@ def test_every_bad_variable_is_named_at_once() -> None:
         "ARENA_JUDGE_MEMORY_MB": "1",
         "ARENA_REDIS_PORT": "0",
         "ARENA_DATABASE_URL_FILE": "/no/such/file",
+        "ARENA_TIMEZONE": "Seoul",
+        "ARENA_METRICS_DAILY_RETENTION_DAYS": "-1",
     }
     with pytest.raises(ConfigurationError) as raised:
         from_env(env)
@@ -61,6 +97,8 @@ def test_every_bad_variable_is_named_at_once() -> None:
         "ARENA_JUDGE_MEMORY_MB",
         "ARENA_REDIS_PORT",
         "ARENA_DATABASE_URL_FILE",
+        "ARENA_TIMEZONE",
+        "ARENA_METRICS_DAILY_RETENTION_DAYS",
     ):
         assert name in raised.value.detail
 

@@ -1,0 +1,125 @@
+"""Judge-duration percentiles per problem over a window ending now, and per hour (issue 8).
+
+A window up to EXACT_UP_TO long is read exactly from the submissions rows. A longer one
+is too many rows to read each time, so it merges the daily (UTC) rollups of the whole days
+inside it with histograms of the raw rows at its two ragged ends: every percentile within
+1% of the exact one, and the window exactly the one asked for. Percentiles come from all of
+a window's durations at once, never from averaging those of its parts; an idle window has
+None for each and a count of 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from appliance.db import Connection, Row
+from appliance.metrics import queries
+from appliance.metrics.collect import UTC
+from appliance.metrics.histogram import Histogram, merge_all
+from appliance.metrics.percentiles import Percentiles, exact, from_histogram
+from appliance.metrics.periods import bucket_start, bucket_starts, next_bucket_start
+from appliance.metrics.thresholds import JUDGE_DURATION_MS, Thresholds, level
+from appliance.vocabulary import KeyKind, Level
+
+EXACT_UP_TO = timedelta(days=30)
+STALE_AFTER = timedelta(minutes=15)
+IDLE = Percentiles(None, None, None, 0)
+
+
+@dataclass(frozen=True)
+class KeyLatency:
+    """One key's percentiles over a window; `level` is the colour of its p95, `stale` says
+    that its newest sample (of the window) is older than STALE_AFTER, or that it has none."""
+
+    key: str
+    percentiles: Percentiles
+    newest_at: datetime | None
+    stale: bool
+    level: Level | None
+
+
+@dataclass(frozen=True)
+class HourLatency:
+    """One UTC hour of a key's history: its percentiles, IDLE when nothing finished in it."""
+
+    start: datetime
+    percentiles: Percentiles
+
+
+def window_latency(
+    conn: Connection, now: datetime, window: timedelta, thresholds: Thresholds = JUDGE_DURATION_MS
+) -> list[KeyLatency]:
+    """Every problem's judge-duration percentiles over [now - window, now), by key."""
+    if window <= timedelta(0):
+        raise ValueError(f"a window is longer than 0, not {window}")
+    start = now - window
+    found = _exact(conn, start, now) if window <= EXACT_UP_TO else _merged(conn, start, now)
+    keys = sorted(set(queries.problem_keys(conn)) | set(found))
+    return [_key_latency(key, *found.get(key, (IDLE, None)), now, thresholds) for key in keys]
+
+
+def latency_history(
+    conn: Connection, now: datetime, hours: int, key: str, key_kind: KeyKind = "problem"
+) -> list[HourLatency]:
+    """The last `hours` UTC hours of one key, the current one last, from the hourly rollups
+    (within 1% of exact; as fresh as the last latency collection)."""
+    if hours < 1:
+        raise ValueError(f"a history is at least 1 hour long, not {hours}")
+    end = next_bucket_start(bucket_start(now, "hourly", UTC), "hourly", UTC)
+    start = end - timedelta(hours=hours)
+    rows = queries.latency_rollups(conn, key_kind, "hourly", start, end, key)
+    found = {row["bucket_start"]: from_histogram(_histogram(row)) for row in rows}
+    return [HourLatency(s, found.get(s, IDLE)) for s in bucket_starts(start, end, "hourly", UTC)]
+
+
+def _exact(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[str, tuple[Percentiles, datetime | None]]:
+    rows = queries.judge_durations_by_problem(conn, start, end)
+    return {row["key"]: (exact(row["ms"]), row["newest_at"]) for row in rows}
+
+
+def _merged(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[str, tuple[Percentiles, datetime | None]]:
+    """Whole UTC days from their rollups, the partial first and last days from their rows."""
+    first_day = next_bucket_start(bucket_start(start, "daily", UTC), "daily", UTC)
+    last_day = bucket_start(end, "daily", UTC)
+    parts = [
+        *_raw_parts(queries.judge_durations_by_problem(conn, start, first_day)),
+        *_rollup_parts(queries.latency_rollups(conn, "problem", "daily", first_day, last_day)),
+        *_raw_parts(queries.judge_durations_by_problem(conn, last_day, end)),
+    ]
+    histograms: dict[str, list[Histogram]] = defaultdict(list)
+    newest: dict[str, datetime] = {}
+    for key, histogram, at in parts:
+        histograms[key].append(histogram)
+        if at is not None:
+            newest[key] = max(at, newest.get(key, at))
+    return {key: (from_histogram(merge_all(h)), newest.get(key)) for key, h in histograms.items()}
+
+
+def _raw_parts(rows: Iterable[Row]) -> list[tuple[str, Histogram, datetime | None]]:
+    return [(row["key"], Histogram.of(row["ms"]), row["newest_at"]) for row in rows]
+
+
+def _rollup_parts(rows: Iterable[Row]) -> list[tuple[str, Histogram, datetime | None]]:
+    return [(row["key"], _histogram(row), row["newest_at"]) for row in rows]
+
+
+def _histogram(row: Row) -> Histogram:
+    return Histogram.from_json(row["histogram"])
+
+
+def _key_latency(
+    key: str,
+    percentiles: Percentiles,
+    newest_at: datetime | None,
+    now: datetime,
+    thresholds: Thresholds,
+) -> KeyLatency:
+    stale = newest_at is None or now - newest_at > STALE_AFTER
+    return KeyLatency(key, percentiles, newest_at, stale, level(percentiles.p95, thresholds))

@@ -1,0 +1,269 @@
+"""SQL of the metrics (issue 8): the window reads over submissions that every metric and
+latency comes from, the snapshots and latency rollups made of them, the collections that
+failed, retention, and the record of scheduler job runs. Every span is [start, end) in
+UTC, every moment an argument: nothing here reads the database's clock.
+
+A judged submission is one with started_at and finished_at: its queue wait is
+started_at - created_at, its judge duration finished_at - started_at (in milliseconds,
+never below 0 should clocks disagree), and both count in the bucket of finished_at, when
+they became known."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from appliance.db import Connection, Row
+from appliance.vocabulary import Granularity, KeyKind, Metric
+
+_JUDGE_MS = "greatest(extract(epoch FROM s.finished_at - s.started_at) * 1000, 0)::float8"
+_WAIT_MS = "greatest(extract(epoch FROM s.started_at - s.created_at) * 1000, 0)::float8"
+_FINISHED_IN = "s.finished_at >= %(start)s AND s.finished_at < %(end)s"
+
+
+# -- the raw rows, per bucket --------------------------------------------------------------
+
+
+def created_stats(conn: Connection, start: datetime, end: datetime) -> Row:
+    """Submissions created in the span, each a sample of 1: n, sum, min and max."""
+    return _one(
+        conn,
+        "SELECT count(*) AS n, count(*)::float8 AS sum, min(1.0)::float8 AS min,"
+        " max(1.0)::float8 AS max FROM submissions s"
+        " WHERE s.created_at >= %(start)s AND s.created_at < %(end)s",
+        {"start": start, "end": end},
+    )
+
+
+def active_user_stats(conn: Connection, start: datetime, end: datetime) -> Row:
+    """Users who submitted in the span (n), each a sample of their submission count."""
+    return _one(
+        conn,
+        "SELECT count(*) AS n, coalesce(sum(c), 0)::float8 AS sum, min(c)::float8 AS min,"
+        " max(c)::float8 AS max FROM (SELECT count(*) AS c FROM submissions s"
+        " WHERE s.created_at >= %(start)s AND s.created_at < %(end)s GROUP BY s.user_id) u",
+        {"start": start, "end": end},
+    )
+
+
+def status_flags(conn: Connection, start: datetime, end: datetime, status: str) -> Row:
+    """Submissions that finished in the span, each a sample of 1 if it ended in `status`
+    and 0 otherwise: their mean is the share that did."""
+    return _one(
+        conn,
+        "SELECT count(*) AS n, coalesce(sum(f), 0)::float8 AS sum, min(f)::float8 AS min,"
+        " max(f)::float8 AS max FROM (SELECT (s.status = %(status)s)::int AS f"
+        f" FROM submissions s WHERE {_FINISHED_IN}"
+        " AND s.status IN ('SUCCESS', 'FAILURE', 'ERROR')) o",
+        {"start": start, "end": end, "status": status},
+    )
+
+
+def score_stats(conn: Connection, start: datetime, end: datetime) -> Row:
+    """Scores of submissions graded in the span. A FAILURE earned 0 whether or not it
+    stored one; an ERROR was the appliance's fault and is no grade at all."""
+    return _one(
+        conn,
+        "SELECT count(*) AS n, coalesce(sum(g), 0)::float8 AS sum, min(g)::float8 AS min,"
+        " max(g)::float8 AS max FROM (SELECT coalesce(s.score, 0) AS g FROM submissions s"
+        f" WHERE {_FINISHED_IN} AND s.status IN ('SUCCESS', 'FAILURE')) graded",
+        {"start": start, "end": end},
+    )
+
+
+def judge_durations_ms(conn: Connection, start: datetime, end: datetime) -> list[float]:
+    return _values(conn, _JUDGE_MS, start, end)
+
+
+def queue_waits_ms(conn: Connection, start: datetime, end: datetime) -> list[float]:
+    return _values(conn, _WAIT_MS, start, end)
+
+
+def _values(conn: Connection, expression: str, start: datetime, end: datetime) -> list[float]:
+    row = _one(
+        conn,
+        f"SELECT coalesce(array_agg({expression}), '{{}}') AS ms FROM submissions s"
+        f" WHERE {_FINISHED_IN} AND s.started_at IS NOT NULL",
+        {"start": start, "end": end},
+    )
+    return list(row["ms"])
+
+
+def judge_durations_by_problem(conn: Connection, start: datetime, end: datetime) -> list[Row]:
+    """Per problem slug (`key`): the judge durations finished in the span (`ms`) and the
+    newest finish (`newest_at`)."""
+    return conn.execute(
+        f"SELECT p.slug AS key, array_agg({_JUDGE_MS}) AS ms, max(s.finished_at) AS newest_at"
+        " FROM submissions s JOIN problem_versions v ON v.id = s.version_id"
+        f" JOIN problems p ON p.id = v.problem_id WHERE {_FINISHED_IN}"
+        " AND s.started_at IS NOT NULL GROUP BY p.slug",
+        {"start": start, "end": end},
+    ).fetchall()
+
+
+def latency_buckets_out_of_date(
+    conn: Connection, granularity: Granularity, start: datetime, end: datetime
+) -> list[datetime]:
+    """The UTC hours or days in the span where some problem's count of
+    judged submissions differs from its latency rollup's: never rolled up, or rolled up
+    before the bucket was over (or before a failed run could finish it)."""
+    rows = conn.execute(
+        "SELECT raw.bucket_start FROM (SELECT date_trunc(%(unit)s, s.finished_at, 'UTC')"
+        " AS bucket_start, p.slug AS key, count(*) AS n FROM submissions s"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        f" WHERE {_FINISHED_IN} AND s.started_at IS NOT NULL GROUP BY 1, 2) raw"
+        " LEFT JOIN latency_rollups r ON r.key_kind = 'problem' AND r.key = raw.key"
+        " AND r.granularity = %(granularity)s AND r.bucket_start = raw.bucket_start"
+        " WHERE r.n IS DISTINCT FROM raw.n GROUP BY raw.bucket_start ORDER BY raw.bucket_start",
+        {"unit": _UTC_UNITS[granularity], "granularity": granularity, "start": start, "end": end},
+    ).fetchall()
+    return [row["bucket_start"] for row in rows]
+
+
+# Latency rollups are UTC hours and UTC days (migrations/0003_metrics.sql says why).
+_UTC_UNITS: dict[Granularity, str] = {"hourly": "hour", "daily": "day"}
+
+
+def problem_keys(conn: Connection) -> list[str]:
+    """Every problem's slug: the keys a latency table lists, idle or not."""
+    return [row["slug"] for row in conn.execute("SELECT slug FROM problems ORDER BY slug")]
+
+
+# -- snapshots and failures ----------------------------------------------------------------
+
+
+def upsert_snapshot(conn: Connection, snapshot: dict[str, Any]) -> None:
+    """Write one metric's bucket; writing it again replaces it, so a re-run is harmless.
+    `snapshot` has metric, granularity, bucket_start, value, n, sum, min, max, histogram
+    (a JSON-able dict or None) and collected_at."""
+    histogram = snapshot["histogram"]
+    conn.execute(
+        "INSERT INTO metric_snapshots (metric, granularity, bucket_start, value, n, sum, min,"
+        " max, histogram, collected_at) VALUES (%(metric)s, %(granularity)s, %(bucket_start)s,"
+        " %(value)s, %(n)s, %(sum)s, %(min)s, %(max)s, %(histogram)s, %(collected_at)s)"
+        " ON CONFLICT (metric, granularity, bucket_start) DO UPDATE SET value = EXCLUDED.value,"
+        " n = EXCLUDED.n, sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,"
+        " histogram = EXCLUDED.histogram, collected_at = EXCLUDED.collected_at",
+        {**snapshot, "histogram": None if histogram is None else Jsonb(histogram)},
+    )
+
+
+def collected_buckets(
+    conn: Connection, granularity: Granularity, since: datetime
+) -> set[tuple[Metric, datetime]]:
+    """The (metric, bucket_start) pairs already stored from `since` on."""
+    rows = conn.execute(
+        "SELECT metric, bucket_start FROM metric_snapshots"
+        " WHERE granularity = %s AND bucket_start >= %s",
+        (granularity, since),
+    ).fetchall()
+    return {(row["metric"], row["bucket_start"]) for row in rows}
+
+
+def record_failure(conn: Connection, failure: dict[str, Any]) -> None:
+    """`failure` has metric, granularity, bucket_start, attempts, error and failed_at."""
+    conn.execute(
+        "INSERT INTO metric_collection_failures (metric, granularity, bucket_start, attempts,"
+        " error, failed_at) VALUES (%(metric)s, %(granularity)s, %(bucket_start)s,"
+        " %(attempts)s, %(error)s, %(failed_at)s)",
+        failure,
+    )
+
+
+# -- latency rollups -----------------------------------------------------------------------
+
+
+def upsert_latency_rollup(conn: Connection, rollup: dict[str, Any]) -> None:
+    """Write one key's bucket; writing it again replaces it. `rollup` has key_kind, key,
+    granularity, bucket_start, n, sum, min, max, histogram (a JSON-able dict), newest_at
+    and collected_at."""
+    conn.execute(
+        "INSERT INTO latency_rollups (key_kind, key, granularity, bucket_start, n, sum, min,"
+        " max, histogram, newest_at, collected_at) VALUES (%(key_kind)s, %(key)s,"
+        " %(granularity)s, %(bucket_start)s, %(n)s, %(sum)s, %(min)s, %(max)s, %(histogram)s,"
+        " %(newest_at)s, %(collected_at)s)"
+        " ON CONFLICT (key_kind, granularity, bucket_start, key) DO UPDATE SET n = EXCLUDED.n,"
+        " sum = EXCLUDED.sum, min = EXCLUDED.min, max = EXCLUDED.max,"
+        " histogram = EXCLUDED.histogram, newest_at = EXCLUDED.newest_at,"
+        " collected_at = EXCLUDED.collected_at",
+        {**rollup, "histogram": Jsonb(rollup["histogram"])},
+    )
+
+
+def latency_rollups(
+    conn: Connection,
+    key_kind: KeyKind,
+    granularity: Granularity,
+    start: datetime,
+    end: datetime,
+    key: str | None = None,
+) -> list[Row]:
+    """The rollups of buckets starting in the span, of every key or of `key` only:
+    key, bucket_start, histogram and newest_at."""
+    return conn.execute(
+        "SELECT key, bucket_start, histogram, newest_at FROM latency_rollups"
+        " WHERE key_kind = %(key_kind)s AND granularity = %(granularity)s"
+        " AND bucket_start >= %(start)s AND bucket_start < %(end)s"
+        " AND (%(key)s::text IS NULL OR key = %(key)s) ORDER BY bucket_start, key",
+        {"key_kind": key_kind, "granularity": granularity, "start": start, "end": end, "key": key},
+    ).fetchall()
+
+
+# -- retention -----------------------------------------------------------------------------
+
+
+def delete_snapshots_before(conn: Connection, granularity: Granularity, before: datetime) -> int:
+    cursor = conn.execute(
+        "DELETE FROM metric_snapshots WHERE granularity = %s AND bucket_start < %s",
+        (granularity, before),
+    )
+    return cursor.rowcount
+
+
+def delete_latency_rollups_before(
+    conn: Connection, granularity: Granularity, before: datetime
+) -> int:
+    cursor = conn.execute(
+        "DELETE FROM latency_rollups WHERE granularity = %s AND bucket_start < %s",
+        (granularity, before),
+    )
+    return cursor.rowcount
+
+
+def delete_failures_before(conn: Connection, before: datetime) -> int:
+    cursor = conn.execute("DELETE FROM metric_collection_failures WHERE failed_at < %s", (before,))
+    return cursor.rowcount
+
+
+def delete_job_runs_before(conn: Connection, before: datetime) -> int:
+    cursor = conn.execute("DELETE FROM job_runs WHERE started_at < %s", (before,))
+    return cursor.rowcount
+
+
+# -- job runs ------------------------------------------------------------------------------
+
+
+def start_job_run(conn: Connection, job: str, started_at: datetime) -> int:
+    row = _one(
+        conn,
+        "INSERT INTO job_runs (job, started_at) VALUES (%(job)s, %(started_at)s) RETURNING id",
+        {"job": job, "started_at": started_at},
+    )
+    return int(row["id"])
+
+
+def finish_job_run(
+    conn: Connection, run_id: int, finished_at: datetime, rows: int | None, error: str | None
+) -> None:
+    conn.execute(
+        "UPDATE job_runs SET finished_at = %s, rows = %s, error = %s WHERE id = %s",
+        (finished_at, rows, error, run_id),
+    )
+
+
+def _one(conn: Connection, sql: str, params: dict[str, Any]) -> Row:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None, "an aggregate or RETURNING always gives a row"
+    return row
