@@ -49,3 +49,7 @@ def enqueue_validation(connection: redis.Redis, version_id: int) -> bool:
 
 def enqueue_reap(connection: redis.Redis) -> bool:
     return enqueue_once(connection, "appliance.workers.jobs.reap_containers", "reap-containers")
+
+
+def enqueue_selftest(connection: redis.Redis) -> bool:
+    return enqueue_once(connection, "appliance.judging.jobs.judge_selftest", "judge-selftest")

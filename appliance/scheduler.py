@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 
 import psycopg
 import redis
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from appliance import db, queries, queue
 from appliance.errors import InfrastructureError
@@ -21,6 +29,7 @@ from appliance.judging.request import (
     RUN_OVERHEAD_S,
     TWINS,
 )
+from appliance.metrics import collect
 from appliance.problems import queries as problem_queries
 from appliance.settings import Settings
 from appliance.submissions import queries as submission_queries
@@ -37,6 +46,10 @@ MAX_ATTEMPTS = 3
 OVERDUE_MARGIN_S = 60.0
 # How long a tick waits for PostgreSQL to accept connections again (the next tick retries).
 RECONNECT_TIMEOUT_S = 30.0
+SELFTEST_EVERY_S = 600
+# A metrics job the scheduler could not start on time still runs this late (a restart).
+METRICS_GRACE_S = 15 * 60
+MetricsJob = Callable[[db.Connection, Settings], None]
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ class Lease:
     def __init__(self, url: str) -> None:
         self.url = url
         self.conn: db.Connection | None = None
+        # The sweep's thread and the metrics thread both ask for the lease.
+        self.guard = threading.Lock()
 
     def connection(self) -> db.Connection | None:
         """The locked connection, checked and renewed if need be; None while another
@@ -119,7 +134,8 @@ class Lease:
 
 def tick(lease: Lease, broker: redis.Redis, settings: Settings) -> SweepResult | None:
     """One sweep on the lease's connection; None while another scheduler holds the lock."""
-    conn = lease.connection()
+    with lease.guard:
+        conn = lease.connection()
     if conn is None:
         log.info("another scheduler holds the lock; idling")
         return None
@@ -131,11 +147,30 @@ def reap_tick(lease: Lease, broker: redis.Redis) -> None:
         queue.enqueue_reap(broker)
 
 
-def _safe(name: str, job: object) -> None:
-    try:
-        job()  # type: ignore[operator]
-    except (redis.RedisError, psycopg.Error, InfrastructureError) as exc:
-        log.warning("%s skipped: %s", name, exc)
+def selftest_tick(lease: Lease, broker: redis.Redis) -> None:
+    if lease.conn is not None:  # a worker judges it; the health report shows the outcome
+        queue.enqueue_selftest(broker)
+
+
+def metrics_tick(lease: Lease, settings: Settings, job: MetricsJob) -> None:
+    """Run a metrics job on a connection of its own (it may take seconds, and the lease's
+    connection serves the sweep meanwhile), only while this scheduler holds the lock."""
+    with lease.guard:
+        holding = lease.connection() is not None
+    if not holding:
+        return
+    with db.connect(settings.database_url) as conn:
+        job(conn, settings)
+
+
+def _safe(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except (redis.RedisError, psycopg.Error, InfrastructureError) as exc:
+            log.warning("%s skipped: %s", name, exc)
+
+    return run
 
 
 def wait_for_lock(lease: Lease) -> None:
@@ -149,25 +184,74 @@ def wait_for_lock(lease: Lease) -> None:
         time.sleep(LOCK_RETRY_S)
 
 
+def _collect_snapshots(conn: db.Connection, settings: Settings) -> None:
+    collect.snapshot_job(conn, settings, _now, time.sleep)
+
+
+def _collect_latency(conn: db.Connection, settings: Settings) -> None:
+    collect.latency_job(conn, settings, _now)
+
+
+def _apply_retention(conn: db.Connection, settings: Settings) -> None:
+    collect.retention_job(conn, settings, _now)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build(lease: Lease, broker: redis.Redis, settings: Settings) -> BlockingScheduler:
+    """Every periodic job, each at most one at a time and coalesced when late. The sweep
+    and the small enqueues share one thread; metrics collection has its own, so a long
+    collection never holds up a sweep."""
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        executors={"default": ThreadPoolExecutor(1), "metrics": ThreadPoolExecutor(1)},
+    )
+    every = partial(scheduler.add_job, max_instances=1, coalesce=True, misfire_grace_time=60)
+    every(
+        _safe("sweep", lambda: tick(lease, broker, settings)),
+        "interval",
+        seconds=SWEEP_EVERY_S,
+        id="sweep",
+    )
+    every(
+        _safe("reap", lambda: reap_tick(lease, broker)), "interval", seconds=REAP_EVERY_S, id="reap"
+    )
+    every(
+        _safe("selftest", lambda: selftest_tick(lease, broker)),
+        "interval",
+        seconds=SELFTEST_EVERY_S,
+        id="selftest",
+    )
+    for name, job, trigger in _metrics_jobs():
+        every(
+            _safe(name, partial(metrics_tick, lease, settings, job)),
+            trigger,
+            executor="metrics",
+            misfire_grace_time=METRICS_GRACE_S,
+            id=name,
+        )
+    return scheduler
+
+
+def _metrics_jobs() -> list[tuple[str, MetricsJob, BaseTrigger]]:
+    after_hour = int(collect.SNAPSHOT_AFTER_HOUR.total_seconds() // 60)
+    return [
+        (
+            "metrics_latency",
+            _collect_latency,
+            IntervalTrigger(seconds=collect.LATENCY_EVERY.total_seconds()),
+        ),
+        ("metrics_snapshots", _collect_snapshots, CronTrigger(minute=after_hour, timezone="UTC")),
+        ("metrics_retention", _apply_retention, CronTrigger(hour=0, minute=30, timezone="UTC")),
+    ]
+
+
 def run(settings: Settings) -> None:
     lease = Lease(settings.database_url)
     wait_for_lock(lease)
-    broker = queue.connect(settings.redis_url)
-    scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(
-        lambda: _safe("sweep", lambda: tick(lease, broker, settings)),
-        "interval",
-        seconds=SWEEP_EVERY_S,
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        lambda: _safe("reap", lambda: reap_tick(lease, broker)),
-        "interval",
-        seconds=REAP_EVERY_S,
-        max_instances=1,
-        coalesce=True,
-    )
+    scheduler = build(lease, queue.connect(settings.redis_url), settings)
     # supervisord stops programs with SIGTERM: end cleanly, releasing the lock with the session.
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler holds the lock; sweeping every %d s", SWEEP_EVERY_S)

@@ -9,7 +9,7 @@ import redis
 from litestar.testing import TestClient
 
 from appliance import db, queue
-from appliance.scheduler import abandon_bounds, sweep
+from appliance.scheduler import Lease, abandon_bounds, build, metrics_tick, sweep
 from appliance.settings import Settings
 from tests.bundles import STRONG_SUITE
 from tests.conftest import PROBLEM
@@ -163,3 +163,39 @@ def test_an_overdue_claim_on_its_last_try_is_an_error_despite_a_fresh_heartbeat(
     ).fetchone()
     assert row is not None and row["status"] == "ERROR"
     assert "3 times" in row["error_detail"] and "worst case" in row["error_detail"]
+
+
+def test_every_job_runs_one_at_a_time_coalesced_and_tolerates_lateness(
+    settings: Settings, cache: redis.Redis
+) -> None:
+    scheduler = build(Lease(settings.database_url), cache, settings)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {
+        "sweep",
+        "reap",
+        "selftest",
+        "metrics_latency",
+        "metrics_snapshots",
+        "metrics_retention",
+    }
+    for job in jobs.values():
+        assert (job.max_instances, job.coalesce) == (1, True), job.id
+        assert job.misfire_grace_time >= 60, job.id
+    metrics = {name for name in jobs if name.startswith("metrics_")}
+    assert {jobs[name].executor for name in metrics} == {"metrics"}
+    assert {jobs[name].executor for name in set(jobs) - metrics} == {"default"}
+
+
+def test_only_the_scheduler_holding_the_lock_runs_a_metrics_job(
+    settings: Settings, database_url: str
+) -> None:
+    runs: list[str] = []
+    holder, idler = Lease(database_url), Lease(database_url)
+    try:
+        assert holder.connection() is not None
+        metrics_tick(idler, settings, lambda conn, _: runs.append("idler"))
+        metrics_tick(holder, settings, lambda conn, _: runs.append("holder"))
+    finally:
+        holder.close()
+        idler.close()
+    assert runs == ["holder"]

@@ -19,6 +19,7 @@ from appliance import queries as core_queries
 from appliance.db import Row
 from appliance.health import queries
 from appliance.injected import Config
+from appliance.judging.selftest import SELFTEST_JOB
 from appliance.responses import errors
 from appliance.vocabulary import HealthStatus
 from appliance.workers import queries as worker_queries
@@ -26,6 +27,14 @@ from appliance.workers import queries as worker_queries
 
 class Alive(msgspec.Struct):
     status: Literal["ok"] = "ok"
+
+
+class SelfTest(msgspec.Struct):
+    """The latest judge self-test: a known problem graded in a real sandbox."""
+
+    status: Literal["passed", "failed"]
+    finished_at: datetime
+    detail: str | None
 
 
 class HealthReport(msgspec.Struct):
@@ -41,6 +50,7 @@ class HealthReport(msgspec.Struct):
     workers: int
     scheduler: Literal["running", "absent"]
     schema_version: int | None
+    judge_selftest: SelfTest | None  # None until a worker has run one
 
 
 class VersionInfo(msgspec.Struct):
@@ -57,6 +67,7 @@ class _DatabaseState:
     schema_version: int | None = None
     workers: list[Row] = field(default_factory=list)
     scheduler: bool = False
+    selftest: Row | None = None
 
 
 @get("/healthz", sync_to_thread=False, responses=errors())
@@ -74,6 +85,7 @@ def _database(state: State, settings: Config) -> _DatabaseState:
                 core_queries.schema_version(conn),
                 worker_queries.live_workers(conn, settings.worker_dead_after_seconds),
                 queries.scheduler_alive(conn, core_queries.SCHEDULER_LOCK),
+                queries.last_finished_run(conn, SELFTEST_JOB),
             )
     except (psycopg.Error, OSError) as exc:
         return _DatabaseState(f"error: {exc}")
@@ -102,12 +114,22 @@ def health_report(state: State, settings: Config) -> HealthReport:
         workers=len(database.workers),
         scheduler="running" if database.scheduler else "absent",
         schema_version=database.schema_version,
+        judge_selftest=_selftest(database.selftest),
     )
     return msgspec.structs.replace(report, status=overall(report, migrate.head_version()))
 
 
+def _selftest(run: Row | None) -> SelfTest | None:
+    if run is None:
+        return None
+    status: Literal["passed", "failed"] = "failed" if run["error"] else "passed"
+    return SelfTest(status, run["finished_at"], run["error"])
+
+
 def overall(report: HealthReport, head: int) -> HealthStatus:
-    """unhealthy: cannot take or judge submissions; degraded: works, something is missing."""
+    """unhealthy: cannot take or judge submissions; degraded: works, something is missing
+    or the judge's latest self-test went wrong (perhaps a passing fault: it runs again
+    within minutes, and a restart of the appliance would not mend a broken judge)."""
     essential = (
         report.database_status == "ok"
         and report.redis_status == "ok"
@@ -117,7 +139,8 @@ def overall(report: HealthReport, head: int) -> HealthStatus:
     )
     if not essential:
         return "unhealthy"
-    return "healthy" if report.scheduler == "running" else "degraded"
+    selftest_failed = report.judge_selftest is not None and report.judge_selftest.status == "failed"
+    return "healthy" if report.scheduler == "running" and not selftest_failed else "degraded"
 
 
 def _health_response(state: State, settings: Config) -> Response[HealthReport]:

@@ -47,6 +47,11 @@ Sleep = Callable[[float], None]
 SETTLE = timedelta(minutes=1)
 # The pauses between the 3 tries of one metric's bucket.
 RETRY_DELAYS_S = (1.0, 4.0)
+# The cadence the scheduler runs the jobs at, shared with the status endpoint that tells
+# the next run from it: snapshots every hour at SNAPSHOT_AFTER_HOUR past (the hour just
+# ended has settled by then), the latency rollups every LATENCY_EVERY.
+SNAPSHOT_AFTER_HOUR = 2 * SETTLE
+LATENCY_EVERY = timedelta(minutes=5)
 UTC = ZoneInfo("UTC")
 
 
