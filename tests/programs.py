@@ -10,7 +10,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from appliance.settings import Settings
 
@@ -18,8 +19,9 @@ Start = Callable[[str], "subprocess.Popen[bytes]"]
 
 
 @contextmanager
-def appliance_programs(settings: Settings, **env: str) -> Iterator[Start]:
-    """start(program) runs one in its own session; every one is ended with SIGTERM after."""
+def appliance_programs(settings: Settings, logs: Path | None = None, **env: str) -> Iterator[Start]:
+    """start(program) runs one in its own session; every one is ended with SIGTERM after.
+    With `logs`, each one's stderr (its log) goes to a file there, named for it."""
     environment = {
         **os.environ,
         "ARENA_DATABASE_URL": settings.database_url,
@@ -30,16 +32,22 @@ def appliance_programs(settings: Settings, **env: str) -> Iterator[Start]:
     }
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(program: str) -> subprocess.Popen[bytes]:
+    def run(program: str, log: int | IO[bytes]) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "appliance", program],
             env=environment,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
         )
         started.append(process)
         return process
+
+    def start(program: str) -> subprocess.Popen[bytes]:
+        if logs is None:
+            return run(program, subprocess.DEVNULL)
+        with open(logs / f"{program}-{len(started)}.log", "wb") as log:
+            return run(program, log)  # the program keeps its own copy of the file
 
     try:
         yield start

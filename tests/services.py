@@ -1,5 +1,6 @@
 """Throwaway PostgreSQL and Redis servers for the test session: real servers on free
-loopback ports, data in a temporary folder, gone when the session ends."""
+loopback ports, data in a temporary folder, gone when the session ends. Tests may restart
+them in place, and restart the host's Docker daemon."""
 
 from __future__ import annotations
 
@@ -184,33 +185,122 @@ def postgres(listen: str = "127.0.0.1", trust: str | None = None) -> Iterator[st
         shutil.rmtree(base, ignore_errors=True)
 
 
+class _RedisServer:
+    """One running Redis server that saves nothing, which a test may restart in place (same
+    port): what it held is gone, as when an operator restarts a Redis without persistence."""
+
+    def __init__(self, command: list[str], port: int) -> None:
+        self.command, self.port = command, port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _wait_for_port(self.port, 15, "Redis")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+_redis_servers: dict[str, _RedisServer] = {}
+
+
+def restart_redis(url: str, down_s: float = 0.0) -> None:
+    """Restart the server of `redis_server()` that yielded `url` (stop, `down_s` seconds
+    without it, then start on the same port): every connection ends, every key is lost."""
+    server = _redis_servers[url]
+    try:
+        server.stop()
+        time.sleep(down_s)
+    finally:
+        server.start()
+
+
+def ensure_redis(url: str) -> None:
+    """Start the server of `url` again if it is not running (a test's safety net)."""
+    server = _redis_servers[url]
+    if not server.running():
+        server.start()
+
+
 @contextmanager
 def redis_server(base: Path, bind: str = "127.0.0.1") -> Iterator[str]:
     port = free_port()
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            *bind.split(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(base),
-            # Clients beyond loopback (containers) are trusted only when asked for by bind.
-            "--protected-mode",
-            "yes" if bind == "127.0.0.1" else "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        *bind.split(),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(base),
+        # Clients beyond loopback (containers) are trusted only when asked for by bind.
+        "--protected-mode",
+        "yes" if bind == "127.0.0.1" else "no",
+    ]
+    url = f"redis://127.0.0.1:{port}/0"
+    server = _RedisServer(command, port)
+    _redis_servers[url] = server
     try:
-        _wait_for_port(port, 15, "Redis")
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield url
     finally:
-        server.terminate()
-        server.wait(timeout=15)
+        del _redis_servers[url]
+        server.stop()
+
+
+# -- the Docker daemon -------------------------------------------------------------------
+
+DOCKERD_PID_FILE = Path("/var/run/docker.pid")
+_OPS_LIB = Path(__file__).resolve().parent.parent / "ops" / "lib.sh"
+
+
+def restart_docker(down_s: float = 0.0) -> None:
+    """Restart the host's Docker daemon as an operator would: SIGTERM (it stops its
+    containers and exits), `down_s` seconds without it, then start it as ops/lib.sh does and
+    wait until `docker info` answers. Images persist; the containers that ran are stopped.
+    Every Docker user on the host sees the daemon go away meanwhile."""
+    pid = int(DOCKERD_PID_FILE.read_text().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+        _wait_for_exit(pid, 90, "dockerd")
+        time.sleep(down_s)
+    finally:
+        ensure_docker()
+
+
+def ensure_docker() -> None:
+    """Start the Docker daemon if none answers (ops/lib.sh `ensure_dockerd`), and wait."""
+    done = subprocess.run(
+        ["bash", "-c", 'source "$0" && ensure_dockerd', str(_OPS_LIB)],
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the Docker daemon did not start again: {done.stderr}")
+
+
+def _wait_for_exit(pid: int, timeout_s: float, what: str) -> None:
+    """Until process `pid` has ended (a zombie counts: nobody may reap it in a container)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} (pid {pid}) did not exit within {timeout_s} s")

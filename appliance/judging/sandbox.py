@@ -6,6 +6,7 @@ import contextlib
 import logging
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import docker
@@ -23,6 +24,9 @@ WORKER_LABEL = "arena.worker"
 FILE_SIZE_LIMIT = 16 * 1024 * 1024
 # The runner prints one report line; more than this means something is badly wrong.
 REPORT_LIMIT_BYTES = 32 * 1024 * 1024
+# What docker-py raises when the daemon fails, and when it is not there at all (restarted,
+# stopped): requests' errors are no DockerException.
+DOCKER_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
 
 
 @dataclass(frozen=True)
@@ -143,8 +147,23 @@ def start(client: docker.DockerClient, settings: Settings, labels: dict[str, str
 def is_running(client: docker.DockerClient, box: Sandbox) -> bool:
     try:
         return bool(client.api.inspect_container(box.container_id)["State"]["Running"])
-    except docker.errors.DockerException:
+    except DOCKER_ERRORS:  # the daemon restarted: the warm sandbox is gone with it
         return False
+
+
+def ended_before(client: docker.DockerClient, container: dict[str, object], age_s: float) -> bool:
+    """Whether a sandbox container stopped (or was created and never started) more than
+    `age_s` ago: no worker reads it any more, its removal failed while Docker was away."""
+    now = datetime.now(UTC)
+    if container.get("State") == "created":
+        return now.timestamp() - float(container["Created"]) > age_s  # type: ignore[arg-type]
+    if container.get("State") not in ("exited", "dead"):
+        return False
+    try:
+        finished = client.api.inspect_container(str(container["Id"]))["State"]["FinishedAt"]
+    except DOCKER_ERRORS:
+        return False
+    return (now - datetime.fromisoformat(finished)).total_seconds() > age_s
 
 
 def run(client: docker.DockerClient, box: Sandbox, request: JudgeRequest) -> SandboxRun:
@@ -219,5 +238,5 @@ def sandbox_containers(client: docker.DockerClient) -> list[dict[str, object]]:
 def image_id(client: docker.DockerClient, image: str) -> str | None:
     try:
         return str(client.api.inspect_image(image)["Id"])  # type: ignore[no-untyped-call]
-    except docker.errors.DockerException:
+    except DOCKER_ERRORS:
         return None

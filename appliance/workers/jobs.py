@@ -12,10 +12,14 @@ from appliance.workers import queries
 from appliance.workers.worker import WorkerContext
 
 log = logging.getLogger(__name__)
+# A live worker reads its sandbox's output the moment it stops; one stopped this long ago
+# is left over (Docker was away when its worker removed it).
+LEFT_OVER_AFTER_S = 60.0
 
 
 def reap_containers(ctx: WorkerContext) -> int:
-    """RQ job: remove every sandbox container whose worker no longer beats."""
+    """RQ job: remove every sandbox container whose worker no longer beats, and every
+    one left over by a live worker."""
     return reap(ctx.conn, ctx.docker, ctx.settings.worker_dead_after_seconds)
 
 
@@ -25,9 +29,10 @@ def reap(conn: Connection, client: docker.DockerClient, dead_after_s: float) -> 
     for container in sandbox.sandbox_containers(client):
         labels = container.get("Labels") or {}
         assert isinstance(labels, dict)
-        if labels.get(sandbox.WORKER_LABEL) not in live:
+        dead = labels.get(sandbox.WORKER_LABEL) not in live
+        if dead or sandbox.ended_before(client, container, LEFT_OVER_AFTER_S):
             sandbox.remove(client, str(container["Id"]))
             removed += 1
     if removed:
-        log.info("removed %d sandbox containers of dead workers", removed)
+        log.info("removed %d sandbox containers of dead workers or left over", removed)
     return removed

@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ from appliance.workers import queries
 log = logging.getLogger(__name__)
 # How long a job (or the heartbeat) waits for PostgreSQL to accept connections again.
 RECONNECT_TIMEOUT_S = 60.0
+# The pause before working again after Redis went away under the worker.
+REDIS_RETRY_S = 2.0
 
 
 @dataclass
@@ -115,7 +118,7 @@ def beat_once(conn: db.Connection, client: docker.DockerClient, name: str, image
     try:
         client.ping()
         image_id, docker_ok = sandbox.image_id(client, image), True
-    except docker.errors.DockerException:
+    except sandbox.DOCKER_ERRORS:  # Docker is away, the worker is not: beat, saying so
         image_id, docker_ok = None, False
     queries.beat(conn, name, socket.gethostname(), os.getpid(), docker_ok, image_id)
 
@@ -157,9 +160,23 @@ def run(settings: Settings) -> None:
     stop = start_heartbeat(ctx)
     ctx.sandboxes.refill()
     connection = queue.connect(settings.redis_url)
-    worker = ContextWorker([queue.judge_queue(connection)], connection, ctx)
     try:
-        worker.work(logging_level="INFO")
+        while not _work(connection, ctx):
+            time.sleep(REDIS_RETRY_S)
     finally:
         stop.set()
         close(ctx)
+
+
+def _work(connection: redis.Redis, ctx: WorkerContext) -> bool:
+    """Work the queue: True once RQ stops (SIGTERM); False when Redis went away while RQ
+    kept its books around a job, which RQ does not survive. The job itself stored its
+    outcome, or never claimed its row, which the scheduler then queues again."""
+    try:
+        worker = ContextWorker([queue.judge_queue(connection)], connection, ctx)
+        connection.delete(worker.key)  # this name's registration, if Redis kept it
+        worker.work(logging_level="INFO")
+    except redis.exceptions.ConnectionError as exc:
+        log.warning("Redis went away under the worker; working again: %s", exc)
+        return False
+    return True
