@@ -27,6 +27,7 @@ from appliance.accounts.users import User, authenticate
 from appliance.errors import ArenaError, RetryLater
 from appliance.health import routes as health_routes
 from appliance.injected import Db
+from appliance.metrics import routes as metric_routes
 from appliance.problems import routes as problem_routes
 from appliance.responses import ErrorBody
 from appliance.settings import Settings, load
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *account_routes.handlers,
             *problem_routes.handlers,
             *submission_routes.handlers,
+            *metric_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
             ),

@@ -47,6 +47,9 @@ Metric = Literal[
 ]
 # What a latency is kept per: a problem now, a model once models exist.
 KeyKind = Literal["problem", "model"]
+LatencyWindow = Literal["5m", "1h", "24h", "7d", "30d", "90d"]
+# How the metrics collection fares (GET /api/v1/metrics/status).
+CollectionStatus = Literal["healthy", "degraded", "failing"]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 ROLES: tuple[Role, ...] = get_args(Role)

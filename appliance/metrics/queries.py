@@ -267,3 +267,104 @@ def _one(conn: Connection, sql: str, params: dict[str, Any]) -> Row:
     row = conn.execute(sql, params).fetchone()
     assert row is not None, "an aggregate or RETURNING always gives a row"
     return row
+
+
+# -- reads of the metrics API (appliance/metrics/routes.py) --------------------------------
+
+
+def latest_snapshots(conn: Connection, granularity: Granularity) -> list[Row]:
+    """Each metric's newest bucket: metric, bucket_start, value, n and collected_at."""
+    return conn.execute(
+        "SELECT DISTINCT ON (metric) metric, bucket_start, value, n, collected_at"
+        " FROM metric_snapshots WHERE granularity = %s ORDER BY metric, bucket_start DESC",
+        (granularity,),
+    ).fetchall()
+
+
+def snapshot_values(
+    conn: Connection, metric: Metric, granularity: Granularity, start: datetime, end: datetime
+) -> list[Row]:
+    """One metric's buckets starting in the span, oldest first: bucket_start, value, n."""
+    return conn.execute(
+        "SELECT bucket_start, value, n FROM metric_snapshots WHERE metric = %s"
+        " AND granularity = %s AND bucket_start >= %s AND bucket_start < %s ORDER BY bucket_start",
+        (metric, granularity, start, end),
+    ).fetchall()
+
+
+def snapshot_histograms(
+    conn: Connection, metric: Metric, granularity: Granularity, start: datetime, end: datetime
+) -> list[Row]:
+    """The histograms of one duration metric's buckets starting in the span (buckets with
+    none are left out): bucket_start, histogram."""
+    return conn.execute(
+        "SELECT bucket_start, histogram FROM metric_snapshots WHERE metric = %s"
+        " AND granularity = %s AND bucket_start >= %s AND bucket_start < %s"
+        " AND histogram IS NOT NULL ORDER BY bucket_start",
+        (metric, granularity, start, end),
+    ).fetchall()
+
+
+def last_successes(conn: Connection, jobs: list[str], main_job: str) -> Row:
+    """When a run of `main_job` last ended well (`main_at`), and a run of any of `jobs`
+    (`any_at`); None for either that never did."""
+    return _one(
+        conn,
+        "SELECT max(finished_at) FILTER (WHERE job = %(main)s) AS main_at,"
+        " max(finished_at) AS any_at FROM job_runs WHERE job = ANY(%(jobs)s)"
+        " AND finished_at IS NOT NULL AND error IS NULL",
+        {"main": main_job, "jobs": jobs},
+    )
+
+
+def recent_collection_failures(conn: Connection, jobs: list[str], limit: int) -> list[Row]:
+    """The newest failures, newest first: buckets that could not be collected (job
+    'metrics_snapshots', which records them) and runs of `jobs` that ended in an error
+    (metric, granularity and bucket_start None). Columns job, metric, granularity,
+    bucket_start, error, failed_at."""
+    return conn.execute(
+        "(SELECT 'metrics_snapshots' AS job, metric, granularity, bucket_start, error, failed_at"
+        " FROM metric_collection_failures ORDER BY failed_at DESC LIMIT %(limit)s)"
+        " UNION ALL (SELECT job, NULL, NULL, NULL, error, finished_at FROM job_runs"
+        " WHERE job = ANY(%(jobs)s) AND error IS NOT NULL AND finished_at IS NOT NULL"
+        " ORDER BY finished_at DESC LIMIT %(limit)s) ORDER BY failed_at DESC LIMIT %(limit)s",
+        {"jobs": jobs, "limit": limit},
+    ).fetchall()
+
+
+def collection_failures_since(conn: Connection, jobs: list[str], since: datetime) -> int:
+    """How many buckets failed, plus how many runs of `jobs` ended in an error, from `since`."""
+    row = _one(
+        conn,
+        "SELECT (SELECT count(*) FROM metric_collection_failures WHERE failed_at >= %(since)s)"
+        " + (SELECT count(*) FROM job_runs WHERE job = ANY(%(jobs)s) AND error IS NOT NULL"
+        " AND finished_at >= %(since)s) AS n",
+        {"jobs": jobs, "since": since},
+    )
+    return int(row["n"])
+
+
+def submissions_by_status(conn: Connection) -> list[Row]:
+    """Every stored submission counted by status: status, n."""
+    return conn.execute(
+        "SELECT status, count(*) AS n FROM submissions GROUP BY status ORDER BY status"
+    ).fetchall()
+
+
+def judge_duration_buckets(conn: Connection, negated_bounds_ms: list[float]) -> list[Row]:
+    return _bucketed(conn, _JUDGE_MS, negated_bounds_ms)
+
+
+def queue_wait_buckets(conn: Connection, negated_bounds_ms: list[float]) -> list[Row]:
+    return _bucketed(conn, _WAIT_MS, negated_bounds_ms)
+
+
+def _bucketed(conn: Connection, expression: str, negated_bounds_ms: list[float]) -> list[Row]:
+    """Every judged submission's value (ms) grouped by width_bucket(-value, bounds), with
+    the count and sum of each group: at_or_above, n, total_ms (metrics/exposition.py)."""
+    return conn.execute(
+        "SELECT width_bucket(-v, %s::float8[]) AS at_or_above, count(*) AS n,"
+        f" sum(v) AS total_ms FROM (SELECT {expression} AS v FROM submissions s"
+        " WHERE s.finished_at IS NOT NULL AND s.started_at IS NOT NULL) judged GROUP BY 1",
+        (negated_bounds_ms,),
+    ).fetchall()
