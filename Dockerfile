@@ -84,6 +84,7 @@ RUN /opt/arena/venv/bin/python -m compileall -q /opt/arena/app/appliance \
 ENV PATH=/opt/arena/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     ARENA_HOME=/opt/arena/app \
     ARENA_PYTHON=/opt/arena/venv/bin/python \
     ARENA_DATA_DIR=/var/lib/arena \

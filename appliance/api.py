@@ -25,6 +25,7 @@ from appliance import __version__, db, queue
 from appliance.accounts import routes as account_routes
 from appliance.accounts.users import User, authenticate
 from appliance.errors import ArenaError, RetryLater
+from appliance.exports import routes as export_routes
 from appliance.health import routes as health_routes
 from appliance.injected import Db
 from appliance.metrics import routes as metric_routes
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *account_routes.handlers,
             *problem_routes.handlers,
             *submission_routes.handlers,
+            *export_routes.handlers,
             *metric_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False

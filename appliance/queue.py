@@ -53,3 +53,13 @@ def enqueue_reap(connection: redis.Redis) -> bool:
 
 def enqueue_selftest(connection: redis.Redis) -> bool:
     return enqueue_once(connection, "appliance.judging.jobs.judge_selftest", "judge-selftest")
+
+
+def enqueue_export(connection: redis.Redis, export_id: str, parameters: dict[str, object]) -> bool:
+    return enqueue_once(
+        connection,
+        "appliance.exports.jobs.write_export",
+        f"export-{export_id}",
+        export_id,
+        parameters,
+    )

@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from appliance import db, queries, queue
 from appliance.errors import InfrastructureError
+from appliance.exports import jobs as export_jobs
 from appliance.judging.request import (
     CONTAINER_START_ALLOWANCE_S,
     GOLDEN_RERUNS,
@@ -47,6 +48,7 @@ OVERDUE_MARGIN_S = 60.0
 # How long a tick waits for PostgreSQL to accept connections again (the next tick retries).
 RECONNECT_TIMEOUT_S = 30.0
 SELFTEST_EVERY_S = 600
+EXPORTS_CLEANUP_EVERY_S = 600
 # A metrics job the scheduler could not start on time still runs this late (a restart).
 METRICS_GRACE_S = 15 * 60
 MetricsJob = Callable[[db.Connection, Settings], None]
@@ -152,6 +154,13 @@ def selftest_tick(lease: Lease, broker: redis.Redis) -> None:
         queue.enqueue_selftest(broker)
 
 
+def exports_tick(lease: Lease, settings: Settings) -> None:
+    if lease.conn is not None:
+        deleted = export_jobs.delete_expired_exports(export_jobs.directory_of(settings), _now())
+        if deleted:
+            log.info("deleted %d expired export files", deleted)
+
+
 def metrics_tick(lease: Lease, settings: Settings, job: MetricsJob) -> None:
     """Run a metrics job on a connection of its own (it may take seconds, and the lease's
     connection serves the sweep meanwhile), only while this scheduler holds the lock."""
@@ -223,6 +232,12 @@ def build(lease: Lease, broker: redis.Redis, settings: Settings) -> BlockingSche
         "interval",
         seconds=SELFTEST_EVERY_S,
         id="selftest",
+    )
+    every(
+        _safe("exports", lambda: exports_tick(lease, settings)),
+        "interval",
+        seconds=EXPORTS_CLEANUP_EVERY_S,
+        id="exports",
     )
     for name, job, trigger in _metrics_jobs():
         every(

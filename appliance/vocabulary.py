@@ -50,6 +50,7 @@ KeyKind = Literal["problem", "model"]
 LatencyWindow = Literal["5m", "1h", "24h", "7d", "30d", "90d"]
 # How the metrics collection fares (GET /api/v1/metrics/status).
 CollectionStatus = Literal["healthy", "degraded", "failing"]
+ExportFormat = Literal["csv", "pdf"]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -59,3 +60,4 @@ GRANULARITIES: tuple[Granularity, ...] = get_args(Granularity)
 PERIODS: tuple[Period, ...] = get_args(Period)
 LEVELS: tuple[Level, ...] = get_args(Level)
 METRICS: tuple[Metric, ...] = get_args(Metric)
+EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares $ARENA_DATA_DIR before supervisord starts, idempotently (run as root):
-#   log/ and run/ always;
+#   log/ and run/ always; exports/ too, where workers write metrics exports that the API
+#     serves and the scheduler deletes once expired (setgid, the group of both users);
 #   bundled PostgreSQL (no ARENA_DATABASE_URL): a PostgreSQL 15 cluster in postgres/ owned
 #     by user postgres, superuser "arena" with the password generated on first boot in
 #     secrets/postgres-password (mode 0600, never overwritten; scram-sha-256 on 127.0.0.1,
@@ -146,6 +147,7 @@ init_redis() {
 [[ $(id -u) -eq 0 ]] || die "run me as root: the bundled services run as users postgres and redis"
 mkdir -p "$DATA/log" "$DATA/run"
 chmod 0755 "$DATA" "$DATA/log" "$DATA/run"
+install -d -o "$ARENA_WORKER_USER" -g "$(id -gn "$ARENA_API_USER")" -m 2770 "$DATA/exports"
 # Commands run as other users keep the working directory; make sure they can read it.
 cd "$DATA"
 [[ $ARENA_POSTGRES_MODE == bundled ]] && init_postgres

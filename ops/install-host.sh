@@ -16,8 +16,10 @@ case "${1:-}" in
     *) die "usage: ops/install-host.sh [--dev]" ;;
 esac
 
-packages=(docker.io redis-server debootstrap postgresql-15 python3-venv curl ca-certificates)
-$dev && packages+=(shellcheck)
+# fonts-nanum: the Korean font the metrics PDF embeds (also in the appliance image).
+packages=(docker.io redis-server debootstrap postgresql-15 python3-venv curl ca-certificates fonts-nanum)
+# poppler-utils: the tests read the PDF export back (pdftotext) and render it (pdftoppm).
+$dev && packages+=(shellcheck poppler-utils)
 
 # The stamp holds one line per installed requirement set, "<set> <hash of its files>".
 venv_stamp="$ARENA_VENV/.arena-requirements"

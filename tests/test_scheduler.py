@@ -174,6 +174,7 @@ def test_every_job_runs_one_at_a_time_coalesced_and_tolerates_lateness(
         "sweep",
         "reap",
         "selftest",
+        "exports",
         "metrics_latency",
         "metrics_snapshots",
         "metrics_retention",

@@ -33,7 +33,8 @@ for dist in md.distributions():
     tops = set()
     for path in dist.files or []:
         first = path.parts[0]
-        if first.endswith((".dist-info", ".data")) or first in ("..", "__pycache__"):
+        # auditwheel's vendored shared libraries (numpy.libs/) are no module to import.
+        if first.endswith((".dist-info", ".data", ".libs")) or first in ("..", "__pycache__"):
             continue
         if len(path.parts) == 1:
             if path.suffix == ".py" or path.name.endswith(".so"):
