@@ -157,7 +157,7 @@ def conn(database_url: str) -> Iterator[db.Connection]:
 
 
 @pytest.fixture
-def cache(redis_url: str) -> Iterator[redis.Redis]:
+def broker(redis_url: str) -> Iterator[redis.Redis]:
     client = queue.connect(redis_url)
     yield client
     client.close()
@@ -174,11 +174,11 @@ def worker_ctx(settings: Settings, docker_engine: docker.DockerClient) -> Iterat
 
 
 @pytest.fixture
-def drain(worker_ctx: WorkerContext, cache: redis.Redis) -> Any:
+def drain(worker_ctx: WorkerContext, broker: redis.Redis) -> Any:
     """Run every queued job to completion in this process, as a worker would."""
 
     def run() -> None:
-        ContextWorker([queue.judge_queue(cache)], cache, worker_ctx).work(
+        ContextWorker([queue.judge_queue(broker)], broker, worker_ctx).work(
             burst=True, logging_level="WARNING"
         )
 

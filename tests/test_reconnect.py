@@ -104,26 +104,26 @@ def test_the_scheduler_ticks_and_holds_its_lock_again_after_postgresql_restarts(
     api: TestClient[Any],
     learner_token: str,
     settings: Settings,
-    cache: redis.Redis,
+    broker: redis.Redis,
     drain: Callable[[], None],
     restart_postgres: Callable[[], None],
 ) -> None:
     lease = Lease(settings.database_url)
     try:
-        assert tick(lease, cache, settings) is not None
+        assert tick(lease, broker, settings) is not None
         assert lease.conn is not None
         old_pid = lease.conn.info.backend_pid
         assert _lock_holder(settings.database_url) == old_pid
         restart_postgres()
         assert _lock_holder(settings.database_url) is None  # the lock ended with the session
         accepted = submit(api, learner_token, STRONG_SUITE)
-        cache.flushdb()  # Redis lost the job: only the sweep can queue it again
+        broker.flushdb()  # Redis lost the job: only the sweep can queue it again
         with db.connect(settings.database_url) as conn:
             conn.execute(
                 "UPDATE submissions SET created_at = now() - interval '1 minute' WHERE id = %s",
                 (accepted["id"],),
             )
-        swept = tick(lease, cache, settings)
+        swept = tick(lease, broker, settings)
         assert swept is not None and swept.enqueued == 1
         assert lease.conn is not None and lease.conn.info.backend_pid != old_pid
         assert _lock_holder(settings.database_url) == lease.conn.info.backend_pid
@@ -138,14 +138,14 @@ def test_the_scheduler_ticks_and_holds_its_lock_again_after_postgresql_restarts(
 
 
 def test_a_standby_scheduler_idles_until_the_lock_is_free_then_sweeps(
-    settings: Settings, cache: redis.Redis
+    settings: Settings, broker: redis.Redis
 ) -> None:
     active, standby = Lease(settings.database_url), Lease(settings.database_url)
     try:
-        assert tick(active, cache, settings) is not None
-        assert tick(standby, cache, settings) is None  # idles: no second sweeper
+        assert tick(active, broker, settings) is not None
+        assert tick(standby, broker, settings) is None  # idles: no second sweeper
         active.close()  # the active scheduler dies; its session and lock end
-        assert tick(standby, cache, settings) is not None
+        assert tick(standby, broker, settings) is not None
         assert standby.conn is not None
         assert _lock_holder(settings.database_url) == standby.conn.info.backend_pid
     finally:

@@ -161,12 +161,12 @@ def _with_submissions_pending(api: TestClient[Any], token: str, url: str) -> lis
 
 @pytest.mark.timeout(600)
 def test_flushall_with_pending_submissions_loses_none(
-    api: TestClient[Any], learner_token: str, settings: Settings, cache: redis.Redis, spawn: Start
+    api: TestClient[Any], learner_token: str, settings: Settings, broker: redis.Redis, spawn: Start
 ) -> None:
     scheduler, worker = spawn("scheduler"), spawn("worker")
     ids = _with_submissions_pending(api, learner_token, settings.database_url)
-    cache.flushall()
-    assert queue.judge_queue(cache).count == 0  # only PostgreSQL knows them now
+    broker.flushall()
+    assert queue.judge_queue(broker).count == 0  # only PostgreSQL knows them now
     rows = wait_until_all_end(settings.database_url, len(ids), 480, alive=[scheduler, worker])
     assert sorted(rows) == sorted(ids)
     assert {(r["status"], r["score"]) for r in rows.values()} == {("SUCCESS", 100)}
@@ -177,7 +177,7 @@ def test_redis_restarted_with_pending_submissions_loses_none(
     api: TestClient[Any],
     learner_token: str,
     settings: Settings,
-    cache: redis.Redis,
+    broker: redis.Redis,
     spawn: Start,
     restart_redis: Callable[[float], None],
 ) -> None:
@@ -186,7 +186,7 @@ def test_redis_restarted_with_pending_submissions_loses_none(
     scheduler, worker = spawn("scheduler"), spawn("worker")
     ids = _with_submissions_pending(api, learner_token, settings.database_url)
     restart_redis(5)
-    assert queue.judge_queue(cache).count == 0  # the queue went with the server
+    assert queue.judge_queue(broker).count == 0  # the queue went with the server
     # Needs the worker fix proposed with these tests (/tmp/restarts-fixes.diff, issue 7):
     # RQ's worker quits on a Redis ConnectionError in its bookkeeping after a job.
     rows = wait_until_all_end(settings.database_url, len(ids), 480, alive=[scheduler, worker])
@@ -361,7 +361,7 @@ def test_a_killed_scheduler_hands_its_lock_to_the_other_within_a_minute(
     api: TestClient[Any],
     learner_token: str,
     settings: Settings,
-    cache: redis.Redis,
+    broker: redis.Redis,
     spawn: Start,
     tmp_path: Path,
 ) -> None:
@@ -375,13 +375,13 @@ def test_a_killed_scheduler_hands_its_lock_to_the_other_within_a_minute(
     idling = tmp_path / "scheduler-1.log"
     wait_for(lambda: "idling" in idling.read_text(), 120, "the second scheduler to idle")
     accepted = submit(api, learner_token, STRONG_SUITE)
-    cache.flushdb()  # Redis lost its job: only a sweep queues it again
+    broker.flushdb()  # Redis lost its job: only a sweep queues it again
     kill(first)
     killed_at = time.monotonic()
     wait_for(lambda: _lock_holder(url) not in (None, holder), 60, "the second to take the lock")
 
     def queued_again() -> bool:
-        return accepted["id"] in queue.judge_queue(cache).get_job_ids()
+        return accepted["id"] in queue.judge_queue(broker).get_job_ids()
 
     remaining = 60 - (time.monotonic() - killed_at)
     wait_for(queued_again, remaining, "the second scheduler to queue the submission again")

@@ -27,22 +27,22 @@ def test_pending_submissions_lost_by_redis_are_queued_again(
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
-    cache.flushdb()
+    broker.flushdb()
     age(conn, accepted["id"])
-    assert sweep(conn, cache, settings).enqueued == 1
-    assert queue.judge_queue(cache).job_ids == [accepted["id"]]
-    assert sweep(conn, cache, settings).enqueued == 0  # already queued: a no-op
+    assert sweep(conn, broker, settings).enqueued == 1
+    assert queue.judge_queue(broker).job_ids == [accepted["id"]]
+    assert sweep(conn, broker, settings).enqueued == 0  # already queued: a no-op
 
 
 def test_a_running_submission_of_a_dead_worker_is_released(
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
@@ -51,20 +51,20 @@ def test_a_running_submission_of_a_dead_worker_is_released(
         " WHERE id = %s",
         (accepted["id"],),
     )
-    result = sweep(conn, cache, settings)
+    result = sweep(conn, broker, settings)
     assert (result.released, result.failed) == (1, 0)
     row = conn.execute(
         "SELECT status, claimed_by FROM submissions WHERE id = %s", (accepted["id"],)
     ).fetchone()
     assert row == {"status": "PENDING", "claimed_by": None}
-    assert "reap-containers" in queue.judge_queue(cache).job_ids
+    assert "reap-containers" in queue.judge_queue(broker).job_ids
 
 
 def test_a_submission_that_lost_its_worker_three_times_is_an_error(
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
@@ -73,7 +73,7 @@ def test_a_submission_that_lost_its_worker_three_times_is_an_error(
         " WHERE id = %s",
         (accepted["id"],),
     )
-    assert sweep(conn, cache, settings).failed == 1
+    assert sweep(conn, broker, settings).failed == 1
     row = conn.execute(
         "SELECT status, error_detail FROM submissions WHERE id = %s", (accepted["id"],)
     ).fetchone()
@@ -84,7 +84,7 @@ def test_a_live_workers_submission_is_left_alone(
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
@@ -94,7 +94,7 @@ def test_a_live_workers_submission_is_left_alone(
         " WHERE id = %s",
         (accepted["id"],),
     )
-    assert sweep(conn, cache, settings).released == 0
+    assert sweep(conn, broker, settings).released == 0
 
 
 def _claimed_by_a_live_worker(conn: db.Connection, submission_id: str, attempts: int) -> None:
@@ -131,16 +131,16 @@ def test_a_claim_older_than_the_judges_worst_case_is_released_despite_a_fresh_he
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
     _claimed_by_a_live_worker(conn, accepted["id"], attempts=1)
     worst = _worst_case_s(conn, settings)
     _started_ago(conn, accepted["id"], worst - 30)
-    assert sweep(conn, cache, settings).released == 0  # still within its time
+    assert sweep(conn, broker, settings).released == 0  # still within its time
     _started_ago(conn, accepted["id"], worst + 30)
-    assert sweep(conn, cache, settings).released == 1
+    assert sweep(conn, broker, settings).released == 1
     row = conn.execute(
         "SELECT status, claimed_by FROM submissions WHERE id = %s", (accepted["id"],)
     ).fetchone()
@@ -151,13 +151,13 @@ def test_an_overdue_claim_on_its_last_try_is_an_error_despite_a_fresh_heartbeat(
     api: TestClient[Any],
     learner_token: str,
     conn: db.Connection,
-    cache: redis.Redis,
+    broker: redis.Redis,
     settings: Settings,
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
     _claimed_by_a_live_worker(conn, accepted["id"], attempts=3)
     _started_ago(conn, accepted["id"], _worst_case_s(conn, settings) + 30)
-    assert sweep(conn, cache, settings).failed == 1
+    assert sweep(conn, broker, settings).failed == 1
     row = conn.execute(
         "SELECT status, error_detail FROM submissions WHERE id = %s", (accepted["id"],)
     ).fetchone()
@@ -166,9 +166,9 @@ def test_an_overdue_claim_on_its_last_try_is_an_error_despite_a_fresh_heartbeat(
 
 
 def test_every_job_runs_one_at_a_time_coalesced_and_tolerates_lateness(
-    settings: Settings, cache: redis.Redis
+    settings: Settings, broker: redis.Redis
 ) -> None:
-    scheduler = build(Lease(settings.database_url), cache, settings)
+    scheduler = build(Lease(settings.database_url), broker, settings)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {
         "sweep",

@@ -73,10 +73,10 @@ def test_the_health_report_has_no_self_test_until_one_ran(api: TestClient[Any]) 
 
 
 def test_the_self_test_is_queued_once_and_a_worker_runs_it(
-    cache: redis.Redis, drain: Callable[[], None], conn: db.Connection
+    broker: redis.Redis, drain: Callable[[], None], conn: db.Connection
 ) -> None:
-    assert queue.enqueue_selftest(cache)
-    assert not queue.enqueue_selftest(cache)
-    assert queue.judge_queue(cache).job_ids == ["judge-selftest"]
+    assert queue.enqueue_selftest(broker)
+    assert not queue.enqueue_selftest(broker)
+    assert queue.judge_queue(broker).job_ids == ["judge-selftest"]
     drain()
     assert _runs(conn) == [{"rows": 82, "error": None, "finished": True}]

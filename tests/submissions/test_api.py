@@ -16,21 +16,21 @@ from tests.submissions.helpers import submit
 
 
 def test_a_submission_is_stored_pending_and_queued_under_its_own_id(
-    api: TestClient[Any], learner_token: str, cache: redis.Redis, conn: db.Connection
+    api: TestClient[Any], learner_token: str, broker: redis.Redis, conn: db.Connection
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
     assert accepted["status"] == "PENDING" and accepted["version"] == 1
-    assert queue.judge_queue(cache).job_ids == [accepted["id"]]
+    assert queue.judge_queue(broker).job_ids == [accepted["id"]]
     row = conn.execute("SELECT status FROM submissions WHERE id = %s", (accepted["id"],)).fetchone()
     assert row == {"status": "PENDING"}
 
 
 def test_enqueueing_the_same_submission_twice_queues_it_once(
-    api: TestClient[Any], learner_token: str, cache: redis.Redis
+    api: TestClient[Any], learner_token: str, broker: redis.Redis
 ) -> None:
     accepted = submit(api, learner_token, STRONG_SUITE)
-    assert queue.enqueue_submission(cache, accepted["id"]) is False
-    assert queue.judge_queue(cache).count == 1
+    assert queue.enqueue_submission(broker, accepted["id"]) is False
+    assert queue.judge_queue(broker).count == 1
 
 
 def test_an_idempotency_key_replays_the_first_submission(
