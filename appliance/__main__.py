@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appliance.errors import ArenaError
+from appliance.errors import ArenaError, ConfigurationError
 from appliance.settings import Settings, load
 
 if TYPE_CHECKING:
     from litestar import Litestar
+
+    from appliance.db import Connection
+    from appliance.metrics.prometheus import Target
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -132,9 +135,66 @@ def _moment(text: str) -> datetime:
         raise ValueError(f"not an ISO 8601 moment: {text!r}") from exc
 
 
+def _metrics_collect(settings: Settings, args: argparse.Namespace) -> int:
+    """One run of the scheduler's metrics collection, now: the missing snapshots, the
+    latency rollups and, with a Prometheus (the options, else ARENA_PROMETHEUS_*), every
+    model's latency pulled from it."""
+    import time
+
+    from appliance import db
+    from appliance.metrics import collect
+
+    target = _prometheus_target(settings, args)
+    with db.connect(settings.database_url) as conn:
+        print(f"snapshots: {collect.snapshot_job(conn, settings, _now, time.sleep)} stored")
+        print(f"latency rollups: {collect.latency_job(conn, settings, _now)} written")
+        if target is not None:
+            _pull_models(conn, settings, target)
+    return 0
+
+
+def _prometheus_target(settings: Settings, args: argparse.Namespace) -> Target | None:
+    from appliance.metrics.prometheus import Target
+
+    if (args.prometheus_url is None) != (args.metric_name is None):
+        raise ConfigurationError("--prometheus-url and --metric-name go together")
+    if args.prometheus_url is not None:
+        return Target.checked(
+            args.prometheus_url, args.metric_name, "--prometheus-url", "--metric-name"
+        )
+    return Target.of(settings)
+
+
+def _pull_models(conn: Connection, settings: Settings, target: Target) -> None:
+    """Pull and store; print each model's last 5 minutes ("-": no requests, no quantile)."""
+    from appliance.metrics import prometheus
+
+    samples = prometheus.pull_job(conn, target, settings, _now)
+    print(f"models: {len(samples)} samples from {target.url} ({target.metric})")
+    for s in (s for s in samples if s.window == prometheus.RANGES["5m"]):
+        figures = [_ms(s.p50_ms), _ms(s.p95_ms), _ms(s.p99_ms)]
+        print(f"  {s.model} over 5m: p50/p95/p99 {' / '.join(figures)}, {s.count:.0f} requests")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _metrics_commands(commands: Any) -> None:
-    """`metrics export` (and room for `metrics collect`)."""
+    """`metrics export` and `metrics collect`."""
     metrics = commands.add_parser("metrics").add_subparsers(dest="action", required=True)
+    collector = metrics.add_parser(
+        "collect", help="collect the metrics now (and per-model latency from a Prometheus)"
+    )
+    collector.add_argument("--prometheus-url", help="a Prometheus to pull per-model latency from")
+    collector.add_argument(
+        "--metric-name", help="its histogram (in seconds, with a model label), without _bucket"
+    )
+    collector.set_defaults(run=_metrics_collect)
     exporter = metrics.add_parser("export", help="write a CSV or PDF export of the metrics")
     exporter.add_argument("--format", required=True, choices=["csv", "pdf"])
     exporter.add_argument("--metrics", help="comma-separated metric names (default: all)")

@@ -30,7 +30,7 @@ from appliance.judging.request import (
     RUN_OVERHEAD_S,
     TWINS,
 )
-from appliance.metrics import collect
+from appliance.metrics import collect, prometheus
 from appliance.problems import queries as problem_queries
 from appliance.settings import Settings
 from appliance.submissions import queries as submission_queries
@@ -205,6 +205,10 @@ def _apply_retention(conn: db.Connection, settings: Settings) -> None:
     collect.retention_job(conn, settings, _now)
 
 
+def _pull_models(target: prometheus.Target, conn: db.Connection, settings: Settings) -> None:
+    prometheus.pull_job(conn, target, settings, _now)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -239,7 +243,7 @@ def build(lease: Lease, broker: redis.Redis, settings: Settings) -> BlockingSche
         seconds=EXPORTS_CLEANUP_EVERY_S,
         id="exports",
     )
-    for name, job, trigger in _metrics_jobs():
+    for name, job, trigger in _metrics_jobs(settings):
         every(
             _safe(name, partial(metrics_tick, lease, settings, job)),
             trigger,
@@ -250,17 +254,20 @@ def build(lease: Lease, broker: redis.Redis, settings: Settings) -> BlockingSche
     return scheduler
 
 
-def _metrics_jobs() -> list[tuple[str, MetricsJob, BaseTrigger]]:
+def _metrics_jobs(settings: Settings) -> list[tuple[str, MetricsJob, BaseTrigger]]:
+    """The metrics jobs; per-model latency only when a Prometheus is configured."""
     after_hour = int(collect.SNAPSHOT_AFTER_HOUR.total_seconds() // 60)
-    return [
-        (
-            "metrics_latency",
-            _collect_latency,
-            IntervalTrigger(seconds=collect.LATENCY_EVERY.total_seconds()),
-        ),
+    every_5_minutes = collect.LATENCY_EVERY.total_seconds()
+    jobs: list[tuple[str, MetricsJob, BaseTrigger]] = [
+        ("metrics_latency", _collect_latency, IntervalTrigger(seconds=every_5_minutes)),
         ("metrics_snapshots", _collect_snapshots, CronTrigger(minute=after_hour, timezone="UTC")),
         ("metrics_retention", _apply_retention, CronTrigger(hour=0, minute=30, timezone="UTC")),
     ]
+    target = prometheus.Target.of(settings)
+    if target is not None:
+        pull = partial(_pull_models, target)
+        jobs.append((prometheus.JOB, pull, IntervalTrigger(seconds=every_5_minutes)))
+    return jobs
 
 
 def run(settings: Settings) -> None:

@@ -10,17 +10,20 @@ same for ARENA_REDIS_URL and ARENA_REDIS_PASSWORD.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from appliance.errors import ConfigurationError
 
 BUNDLED_PG_PORT = 55432
 BUNDLED_REDIS_PORT = 56379
+# PromQL's grammar for a metric name: checked before a name is put into a query.
+_PROMETHEUS_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class Settings:
     metrics_daily_retention_days: int
     metrics_failure_retention_days: int
     job_runs_retention_days: int
+    # A customer's Prometheus to pull per-model latency from, and the histogram (with a
+    # `model` label) to read; both None when not configured.
+    prometheus_url: str | None
+    prometheus_metric: str | None
 
 
 class _Reader:
@@ -127,6 +134,29 @@ class _Reader:
             )
             return ZoneInfo(default)
 
+    def prometheus(self, url_name: str, metric_name: str) -> tuple[str | None, str | None]:
+        """A Prometheus URL and histogram name, given together or not at all."""
+        url, metric = self.text(url_name) or None, self.text(metric_name) or None
+        if (url is None) != (metric is None):
+            self.problems.append(f"{url_name} and {metric_name} are set together or not at all")
+        self.problems.extend(prometheus_problems(url, metric, url_name, metric_name))
+        return url, metric
+
+
+def prometheus_problems(
+    url: str | None, metric: str | None, url_name: str, metric_name: str
+) -> list[str]:
+    """What is wrong with a Prometheus URL and histogram name (each checked when given),
+    named as the caller calls them (a variable or a command-line option)."""
+    problems = []
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            problems.append(f"{url_name} must be an http(s) URL with no query, got {url!r}")
+    if metric is not None and not _PROMETHEUS_METRIC_NAME.fullmatch(metric):
+        problems.append(f"{metric_name} must be a Prometheus metric name, got {metric!r}")
+    return problems
+
 
 def _bundled_database_url(read: _Reader, port: int) -> str:
     """The bundled PostgreSQL's role "arena", with ARENA_DATABASE_PASSWORD when it has one
@@ -152,6 +182,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
     redis_url = read.text("ARENA_REDIS_URL")
     pg_port = read.port("ARENA_PG_PORT", BUNDLED_PG_PORT)
     redis_port = read.port("ARENA_REDIS_PORT", BUNDLED_REDIS_PORT)
+    prometheus_url, metric = read.prometheus("ARENA_PROMETHEUS_URL", "ARENA_PROMETHEUS_METRIC")
     settings = Settings(
         data_dir=data_dir,
         database_url=database_url or _bundled_database_url(read, pg_port),
@@ -182,6 +213,8 @@ def from_env(env: Mapping[str, str]) -> Settings:
         metrics_daily_retention_days=read.integer("ARENA_METRICS_DAILY_RETENTION_DAYS", 90, 2),
         metrics_failure_retention_days=read.integer("ARENA_METRICS_FAILURE_RETENTION_DAYS", 30, 1),
         job_runs_retention_days=read.integer("ARENA_JOB_RUNS_RETENTION_DAYS", 30, 1),
+        prometheus_url=prometheus_url,
+        prometheus_metric=metric,
     )
     if read.problems:
         raise ConfigurationError("bad settings: " + "; ".join(read.problems))

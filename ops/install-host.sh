@@ -19,7 +19,8 @@ esac
 # fonts-nanum: the Korean font the metrics PDF embeds (also in the appliance image).
 packages=(docker.io redis-server debootstrap postgresql-15 python3-venv curl ca-certificates fonts-nanum)
 # poppler-utils: the tests read the PDF export back (pdftotext) and render it (pdftoppm).
-$dev && packages+=(shellcheck poppler-utils)
+# prometheus: the tests run the binary themselves, to pull per-model latency from.
+$dev && packages+=(shellcheck poppler-utils prometheus)
 
 # The stamp holds one line per installed requirement set, "<set> <hash of its files>".
 venv_stamp="$ARENA_VENV/.arena-requirements"
@@ -64,8 +65,20 @@ ensure_venv() {
 # ops/arenactl and compose.prod.yml use `docker compose` (v2) or else docker-compose 1.29.
 compose_packages() { docker compose version >/dev/null 2>&1 || echo docker-compose; }
 
+# Debian's prometheus package enables and starts its own service; the tests need only the
+# binary. Stopped and disabled when this script installed it (a Prometheus the host already
+# ran is left alone), so no host keeps a Prometheus on port 9090 it never asked for.
+quiet_prometheus() {
+    [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null || return 0
+    log "stopping and disabling the prometheus service (the tests run the binary themselves)"
+    systemctl disable --now prometheus >/dev/null 2>&1 || die "systemctl disable --now prometheus failed"
+}
+
 require_root
+new_prometheus=false
+$dev && [[ -n $(missing_packages prometheus) ]] && new_prometheus=true
 apt_install_missing "${packages[@]}"
+$new_prometheus && quiet_prometheus
 mapfile -t compose < <(compose_packages)
 [[ ${#compose[@]} -eq 0 ]] || apt_install_missing "${compose[@]}"
 ensure_dockerd

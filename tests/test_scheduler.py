@@ -3,6 +3,7 @@ and submissions of dead workers go back to the queue (or end as ERROR after 3 lo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -12,7 +13,7 @@ from appliance import db, queue
 from appliance.scheduler import Lease, abandon_bounds, build, metrics_tick, sweep
 from appliance.settings import Settings
 from tests.bundles import STRONG_SUITE
-from tests.conftest import PROBLEM
+from tests.conftest import PROBLEM, make_settings
 from tests.submissions.helpers import submit
 
 
@@ -185,6 +186,33 @@ def test_every_job_runs_one_at_a_time_coalesced_and_tolerates_lateness(
     metrics = {name for name in jobs if name.startswith("metrics_")}
     assert {jobs[name].executor for name in metrics} == {"metrics"}
     assert {jobs[name].executor for name in set(jobs) - metrics} == {"default"}
+
+
+def test_per_model_latency_is_pulled_every_5_minutes_only_when_a_prometheus_is_set(
+    settings: Settings, broker: redis.Redis
+) -> None:
+    lease = Lease(settings.database_url)
+    assert "metrics_models" not in {job.id for job in build(lease, broker, settings).get_jobs()}
+    configured = make_settings(
+        settings.database_url,
+        settings.redis_url,
+        ARENA_PROMETHEUS_URL="http://prometheus.internal:9090/",
+        ARENA_PROMETHEUS_METRIC="llm_request_duration_seconds",
+    )
+    jobs = {job.id: job for job in build(lease, broker, configured).get_jobs()}
+    assert set(jobs) == {
+        "sweep",
+        "reap",
+        "selftest",
+        "exports",
+        "metrics_latency",
+        "metrics_snapshots",
+        "metrics_retention",
+        "metrics_models",
+    }
+    pull = jobs["metrics_models"]
+    assert (pull.executor, pull.max_instances, pull.coalesce) == ("metrics", 1, True)
+    assert pull.trigger.interval == timedelta(minutes=5)
 
 
 def test_only_the_scheduler_holding_the_lock_runs_a_metrics_job(

@@ -48,6 +48,17 @@ def test_the_display_time_zone_and_retention_can_be_set() -> None:
     assert settings.job_runs_retention_days == 3
 
 
+def test_a_prometheus_to_pull_model_latency_from_is_optional() -> None:
+    assert (from_env({}).prometheus_url, from_env({}).prometheus_metric) == (None, None)
+    env = {
+        "ARENA_PROMETHEUS_URL": "http://prometheus.internal:9090",
+        "ARENA_PROMETHEUS_METRIC": "llm_request_duration_seconds",
+    }
+    settings = from_env(env)
+    assert settings.prometheus_url == "http://prometheus.internal:9090"
+    assert settings.prometheus_metric == "llm_request_duration_seconds"
+
+
 def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "db-url"
     secret.write_text("postgresql://app:s3cret@db.internal/arena\n")
@@ -74,6 +85,16 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
         ({"ARENA_METRICS_HOURLY_RETENTION_DAYS": "0"}, "at least 1"),
         ({"ARENA_METRICS_DAILY_RETENTION_DAYS": "1"}, "at least 2"),
         ({"ARENA_METRICS_FAILURE_RETENTION_DAYS": "a month"}, "must be an integer"),
+        ({"ARENA_PROMETHEUS_URL": "http://p:9090"}, "are set together or not at all"),
+        ({"ARENA_PROMETHEUS_METRIC": "llm_seconds"}, "are set together or not at all"),
+        (
+            {"ARENA_PROMETHEUS_URL": "file:///etc/passwd", "ARENA_PROMETHEUS_METRIC": "x"},
+            "ARENA_PROMETHEUS_URL must be an http",
+        ),
+        (
+            {"ARENA_PROMETHEUS_URL": "http://p:9090", "ARENA_PROMETHEUS_METRIC": "x) or vector(1"},
+            "ARENA_PROMETHEUS_METRIC must be a Prometheus metric name",
+        ),
     ],
 )
 def test_a_bad_value_is_a_clear_configuration_error(env: dict[str, str], message: str) -> None:

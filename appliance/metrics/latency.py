@@ -123,3 +123,44 @@ def _key_latency(
 ) -> KeyLatency:
     stale = newest_at is None or now - newest_at > STALE_AFTER
     return KeyLatency(key, percentiles, newest_at, stale, level(percentiles.p95, thresholds))
+
+
+# -- models, from the samples pulled from Prometheus (appliance/metrics/prometheus.py) -----
+
+
+def model_window_latency(
+    conn: Connection, now: datetime, window: timedelta, thresholds: Thresholds = JUDGE_DURATION_MS
+) -> list[KeyLatency]:
+    """Every model's percentiles over the window, as Prometheus computed them over exactly
+    that range: its newest sample of that range taken by `now`, which covers
+    [taken_at - window, taken_at) and is `stale` once taken_at is over STALE_AFTER old.
+    Quantiles cannot be combined, so no other sample is ever mixed in."""
+    rows = queries.newest_model_samples(conn, _seconds(window), now)
+    return [
+        _key_latency(row["model"], _model_percentiles(row), row["taken_at"], now, thresholds)
+        for row in rows
+    ]
+
+
+def model_latency_history(
+    conn: Connection, now: datetime, hours: int, key: str
+) -> list[HourLatency]:
+    """The last `hours` UTC hours of one model, the current one last: each hour's figure is
+    its newest 1-hour sample (the hour before it was taken, as Prometheus computed it; for
+    a past hour, within one collection of the hour's end); IDLE for an hour with none."""
+    if hours < 1:
+        raise ValueError(f"a history is at least 1 hour long, not {hours}")
+    end = next_bucket_start(bucket_start(now, "hourly", UTC), "hourly", UTC)
+    start = end - timedelta(hours=hours)
+    rows = queries.hourly_model_samples(conn, key, _seconds(timedelta(hours=1)), start, end)
+    found = {row["hour"]: _model_percentiles(row) for row in rows}
+    return [HourLatency(s, found.get(s, IDLE)) for s in bucket_starts(start, end, "hourly", UTC)]
+
+
+def _model_percentiles(row: Row) -> Percentiles:
+    # Prometheus's increase() extrapolates: a count near, not always at, a whole number.
+    return Percentiles(row["p50_ms"], row["p95_ms"], row["p99_ms"], round(row["count"]))
+
+
+def _seconds(window: timedelta) -> int:
+    return int(window.total_seconds())

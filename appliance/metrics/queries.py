@@ -368,3 +368,49 @@ def _bucketed(conn: Connection, expression: str, negated_bounds_ms: list[float])
         " WHERE s.finished_at IS NOT NULL AND s.started_at IS NOT NULL) judged GROUP BY 1",
         (negated_bounds_ms,),
     ).fetchall()
+
+
+# -- per-model latency pulled from Prometheus (appliance/metrics/prometheus.py) ------------
+
+
+def upsert_model_sample(conn: Connection, sample: dict[str, Any]) -> None:
+    """Write one model's answer for one range; writing it again replaces it. `sample` has
+    model, taken_at, window_s, p50_ms, p95_ms, p99_ms, count and collected_at."""
+    conn.execute(
+        "INSERT INTO model_latency_samples (model, taken_at, window_s, p50_ms, p95_ms, p99_ms,"
+        " count, collected_at) VALUES (%(model)s, %(taken_at)s, %(window_s)s, %(p50_ms)s,"
+        " %(p95_ms)s, %(p99_ms)s, %(count)s, %(collected_at)s)"
+        " ON CONFLICT (window_s, model, taken_at) DO UPDATE SET p50_ms = EXCLUDED.p50_ms,"
+        " p95_ms = EXCLUDED.p95_ms, p99_ms = EXCLUDED.p99_ms, count = EXCLUDED.count,"
+        " collected_at = EXCLUDED.collected_at",
+        sample,
+    )
+
+
+def newest_model_samples(conn: Connection, window_s: int, at: datetime) -> list[Row]:
+    """Each model's newest sample of the range `window_s` taken at or before `at`: model,
+    taken_at, p50_ms, p95_ms, p99_ms, count."""
+    return conn.execute(
+        "SELECT DISTINCT ON (model) model, taken_at, p50_ms, p95_ms, p99_ms, count"
+        " FROM model_latency_samples WHERE window_s = %s AND taken_at <= %s"
+        " ORDER BY model, taken_at DESC",
+        (window_s, at),
+    ).fetchall()
+
+
+def hourly_model_samples(
+    conn: Connection, model: str, window_s: int, start: datetime, end: datetime
+) -> list[Row]:
+    """For each UTC hour in the span, the newest sample of `model` and range `window_s`
+    taken in it: hour, taken_at, p50_ms, p95_ms, p99_ms, count."""
+    return conn.execute(
+        "SELECT DISTINCT ON (hour) date_trunc('hour', taken_at, 'UTC') AS hour, taken_at,"
+        " p50_ms, p95_ms, p99_ms, count FROM model_latency_samples WHERE model = %s"
+        " AND window_s = %s AND taken_at >= %s AND taken_at < %s ORDER BY hour, taken_at DESC",
+        (model, window_s, start, end),
+    ).fetchall()
+
+
+def delete_model_samples_before(conn: Connection, before: datetime) -> int:
+    cursor = conn.execute("DELETE FROM model_latency_samples WHERE taken_at < %s", (before,))
+    return cursor.rowcount

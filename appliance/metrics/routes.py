@@ -23,7 +23,7 @@ from appliance import queue
 from appliance.accounts.routes import require_admin
 from appliance.db import Connection, Row
 from appliance.injected import Broker, Config, CurrentUser, Db
-from appliance.metrics import compare, exposition, latency, queries, status
+from appliance.metrics import compare, exposition, latency, prometheus, queries, status
 from appliance.metrics.exposition import BucketCount
 from appliance.metrics.histogram import Histogram, merge_all
 from appliance.metrics.percentiles import P95, Percentiles
@@ -185,7 +185,10 @@ class KeyLatencyView(msgspec.Struct):
 
 class LatencyReport(msgspec.Struct):
     """`exact` is false for windows over 30 days (merged rollups, within 1%). `by=model`
-    lists nothing until models exist."""
+    lists the models pulled from a Prometheus (`python -m appliance metrics collect
+    --prometheus-url`, or ARENA_PROMETHEUS_URL): each one's newest sample of exactly this
+    window as Prometheus computed it (interpolated within buckets, so never `exact`),
+    `newest_at` when it was taken; windows 5m, 1h, 24h and 7d only."""
 
     by: KeyKind
     window: LatencyWindow
@@ -207,7 +210,8 @@ class HourLatencyView(msgspec.Struct):
 
 class LatencyHistory(msgspec.Struct):
     """The last `hours` UTC hours of one key, oldest first; an hour without samples (or
-    past the rollups' retention, or of an unknown key) has null percentiles."""
+    past the rollups' retention, or of an unknown key) has null percentiles. A model's
+    hour is its newest 1-hour sample taken in that hour, as Prometheus computed it."""
 
     by: KeyKind
     key: str
@@ -389,14 +393,19 @@ def latency_percentiles(
     with the level of its p95 and a stale flag."""
     require_admin(user)
     at, length, thresholds = now(), WINDOWS[window], JUDGE_DURATION_MS
-    # Models are not judged yet: their latency arrives with them (issue 8 item 5).
-    found = latency.window_latency(conn, at, length, thresholds) if by == "problem" else []
+    if by == "model" and window not in prometheus.RANGES:
+        raise _bad("window", f"by=model has the windows {', '.join(prometheus.RANGES)}")
+    found = (
+        latency.window_latency(conn, at, length, thresholds)
+        if by == "problem"
+        else latency.model_window_latency(conn, at, length, thresholds)
+    )
     return LatencyReport(
         by,
         window,
         at - length,
         at,
-        length <= latency.EXACT_UP_TO,
+        by == "problem" and length <= latency.EXACT_UP_TO,
         thresholds.warning_from,
         thresholds.danger_from,
         [_key_view(item) for item in found],
@@ -421,7 +430,11 @@ def latency_history(
     """The p50/p95/p99 of one key for each of the last `hours` UTC hours, from the hourly
     rollups (as fresh as the last 5-minute latency run)."""
     require_admin(user)
-    hours_ = latency.latency_history(conn, now(), hours, key, by)
+    hours_ = (
+        latency.latency_history(conn, now(), hours, key)
+        if by == "problem"
+        else latency.model_latency_history(conn, now(), hours, key)
+    )
     return LatencyHistory(by, key, hours, [_hour_view(h.start, h.percentiles) for h in hours_])
 
 

@@ -29,7 +29,7 @@ FAILURE_WINDOW = timedelta(hours=24)
 # The scheduler's job names (appliance/metrics/collect.py): the snapshot job is "the
 # collection"; every one of them shows that collection runs.
 SNAPSHOT_JOB = "metrics_snapshots"
-METRICS_JOBS = ("metrics_snapshots", "metrics_latency", "metrics_retention")
+METRICS_JOBS = ("metrics_snapshots", "metrics_latency", "metrics_retention", "metrics_models")
 
 
 def classify(now: datetime, last_success_at: datetime | None, failures: int) -> CollectionStatus:

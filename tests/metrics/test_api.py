@@ -532,7 +532,7 @@ def test_latency_over_90_days_comes_from_the_rollups(
     assert clamp["p95_ms"] == pytest.approx(exact(durations).p95, rel=0.01)
 
 
-def test_latency_by_model_is_an_empty_list_until_models_exist(
+def test_latency_by_model_is_an_empty_list_before_any_model_sample(
     api: TestClient[Any], admin_token: str, conn: db.Connection
 ) -> None:
     judged(conn)
