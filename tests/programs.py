@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from appliance import db
+from appliance import queries as core_queries
 from appliance.settings import Settings
 
 Start = Callable[[str], "subprocess.Popen[bytes]"]
@@ -66,3 +68,15 @@ def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def scheduler_lock_holder(database_url: str) -> int | None:
+    """The backend pid holding the scheduler's lock in this database, if any."""
+    with db.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+            " AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
+            (core_queries.SCHEDULER_LOCK,),
+        ).fetchone()
+    return None if row is None else int(row["pid"])

@@ -24,7 +24,7 @@ from appliance.workers.worker import WorkerContext, make_context
 from tests import services
 from tests.bundles import STRONG_SUITE
 from tests.conftest import bearer, make_settings
-from tests.programs import Start, appliance_programs, wait_for
+from tests.programs import Start, appliance_programs, scheduler_lock_holder, wait_for
 from tests.submissions.helpers import result, submit
 
 
@@ -88,18 +88,6 @@ def test_the_heartbeat_resumes_after_postgresql_restarts(
     assert unfinished(quick.database_url) == []
 
 
-def _lock_holder(database_url: str) -> int | None:
-    """The backend pid holding the scheduler's lock in this database, if any."""
-    with db.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
-            " AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
-            (core_queries.SCHEDULER_LOCK,),
-        ).fetchone()
-    return None if row is None else int(row["pid"])
-
-
 def test_the_scheduler_ticks_and_holds_its_lock_again_after_postgresql_restarts(
     api: TestClient[Any],
     learner_token: str,
@@ -113,9 +101,11 @@ def test_the_scheduler_ticks_and_holds_its_lock_again_after_postgresql_restarts(
         assert tick(lease, broker, settings) is not None
         assert lease.conn is not None
         old_pid = lease.conn.info.backend_pid
-        assert _lock_holder(settings.database_url) == old_pid
+        assert scheduler_lock_holder(settings.database_url) == old_pid
         restart_postgres()
-        assert _lock_holder(settings.database_url) is None  # the lock ended with the session
+        assert (
+            scheduler_lock_holder(settings.database_url) is None
+        )  # the lock ended with the session
         accepted = submit(api, learner_token, STRONG_SUITE)
         broker.flushdb()  # Redis lost the job: only the sweep can queue it again
         with db.connect(settings.database_url) as conn:
@@ -126,14 +116,14 @@ def test_the_scheduler_ticks_and_holds_its_lock_again_after_postgresql_restarts(
         swept = tick(lease, broker, settings)
         assert swept is not None and swept.enqueued == 1
         assert lease.conn is not None and lease.conn.info.backend_pid != old_pid
-        assert _lock_holder(settings.database_url) == lease.conn.info.backend_pid
+        assert scheduler_lock_holder(settings.database_url) == lease.conn.info.backend_pid
         with db.connect(settings.database_url) as conn:  # what /health reports
             assert scheduler_alive(conn, core_queries.SCHEDULER_LOCK)
         drain()
         assert result(api, learner_token, accepted["id"])["status"] == "SUCCESS"
     finally:
         lease.close()
-    assert _lock_holder(settings.database_url) is None
+    assert scheduler_lock_holder(settings.database_url) is None
     assert unfinished(settings.database_url) == []
 
 
@@ -147,7 +137,7 @@ def test_a_standby_scheduler_idles_until_the_lock_is_free_then_sweeps(
         active.close()  # the active scheduler dies; its session and lock end
         assert tick(standby, broker, settings) is not None
         assert standby.conn is not None
-        assert _lock_holder(settings.database_url) == standby.conn.info.backend_pid
+        assert scheduler_lock_holder(settings.database_url) == standby.conn.info.backend_pid
     finally:
         active.close()
         standby.close()
@@ -188,10 +178,14 @@ def test_running_programs_carry_on_after_postgresql_restarts(
     """The report's symptom, end to end: after a restart the scheduler held its lock again
     (health said "absent" before) and a worker process judged what came next."""
     scheduler, judge_worker = processes("scheduler"), processes("worker")
-    first = wait_for(lambda: _lock_holder(settings.database_url), 60, "the scheduler's lock")
+    first = wait_for(
+        lambda: scheduler_lock_holder(settings.database_url), 60, "the scheduler's lock"
+    )
     wait_for(lambda: _live_workers(settings.database_url), 60, "the worker's heartbeat")
     restart_postgres()
-    again = wait_for(lambda: _lock_holder(settings.database_url), 30, "the lock taken again")
+    again = wait_for(
+        lambda: scheduler_lock_holder(settings.database_url), 30, "the lock taken again"
+    )
     assert again != first
     accepted = submit(api, learner_token, STRONG_SUITE)
     wait_for(lambda: not unfinished(settings.database_url), 120, "the submission to finish")

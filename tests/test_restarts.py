@@ -20,14 +20,13 @@ import redis
 from litestar.testing import TestClient
 
 from appliance import db, queue
-from appliance import queries as core_queries
 from appliance.judging import sandbox
 from appliance.scheduler import MAX_ATTEMPTS
 from appliance.settings import Settings
 from tests import services
 from tests.bundles import STRONG_SUITE
 from tests.conftest import PROBLEM, make_settings
-from tests.programs import Start, appliance_programs, wait_for
+from tests.programs import Start, appliance_programs, scheduler_lock_holder, wait_for
 from tests.submissions.helpers import submit
 
 TERMINAL = ("SUCCESS", "FAILURE", "ERROR")
@@ -344,18 +343,6 @@ def _finished(url: str) -> int:
 # -- schedulers -------------------------------------------------------------------------
 
 
-def _lock_holder(database_url: str) -> int | None:
-    """The backend pid holding the scheduler's lock in this database, if any."""
-    with db.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
-            " AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
-            (core_queries.SCHEDULER_LOCK,),
-        ).fetchone()
-    return None if row is None else int(row["pid"])
-
-
 @pytest.mark.timeout(600)
 def test_a_killed_scheduler_hands_its_lock_to_the_other_within_a_minute(
     api: TestClient[Any],
@@ -370,7 +357,7 @@ def test_a_killed_scheduler_hands_its_lock_to_the_other_within_a_minute(
     the lock and has queued the submission again, which a worker then judges."""
     url = settings.database_url
     first = spawn("scheduler")
-    holder = wait_for(lambda: _lock_holder(url), 120, "the first scheduler's lock")
+    holder = wait_for(lambda: scheduler_lock_holder(url), 120, "the first scheduler's lock")
     second = spawn("scheduler")
     idling = tmp_path / "scheduler-1.log"
     wait_for(lambda: "idling" in idling.read_text(), 120, "the second scheduler to idle")
@@ -378,7 +365,9 @@ def test_a_killed_scheduler_hands_its_lock_to_the_other_within_a_minute(
     broker.flushdb()  # Redis lost its job: only a sweep queues it again
     kill(first)
     killed_at = time.monotonic()
-    wait_for(lambda: _lock_holder(url) not in (None, holder), 60, "the second to take the lock")
+    wait_for(
+        lambda: scheduler_lock_holder(url) not in (None, holder), 60, "the second to take the lock"
+    )
 
     def queued_again() -> bool:
         return accepted["id"] in queue.judge_queue(broker).get_job_ids()
