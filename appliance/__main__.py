@@ -50,9 +50,12 @@ def api_process_app() -> Litestar:
 
 
 def _api(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    import socket
 
-    uvicorn.run(
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "appliance.__main__:api_process_app",
         factory=True,
         host=args.host,
@@ -61,6 +64,15 @@ def _api(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
     )
+    if config.workers == 1:
+        uvicorn.Server(config).run()
+        return 0
+    # With several processes uvicorn binds the socket itself, and asyncio then leaves
+    # Nagle's algorithm on for accepted connections: a response's second write waits for
+    # the client's delayed ACK (~40 ms a request). Accepted sockets inherit TCP_NODELAY.
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

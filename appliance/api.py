@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import redis
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
@@ -36,6 +37,8 @@ from appliance.submissions import routes as submission_routes
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# PostgreSQL connections per API process, all opened at start.
+POOL_SIZE = 8
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PARAMETER_SOURCES = ("query", "path", "header", "cookie")
 SWAGGER_ASSETS = "/schema/swagger-ui"
@@ -115,9 +118,16 @@ def provide_settings(state: State) -> Settings:
     return state.settings  # type: ignore[no-any-return]
 
 
-def provide_conn(state: State) -> Iterator[db.Connection]:
-    with state.pool.connection() as conn:
-        yield conn
+async def provide_conn(state: State) -> AsyncIterator[db.Connection]:
+    """A pooled connection for one request. It is awaited off the event loop, by at most
+    POOL_SIZE requests at a time: a wait on the loop itself would stall the very requests
+    that are about to give their connections back (the API hung under 50 readers)."""
+    async with state.db_slots:
+        conn = await anyio.to_thread.run_sync(state.pool.getconn)
+        try:
+            yield conn
+        finally:
+            state.pool.putconn(conn)
 
 
 def provide_broker(state: State) -> redis.Redis:
@@ -145,7 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def start(app: Litestar) -> None:
         app.state.settings = settings
-        app.state.pool = db.open_pool(settings.database_url, max_size=8)
+        app.state.pool = db.open_pool(settings.database_url, size=POOL_SIZE)
+        app.state.db_slots = anyio.Semaphore(POOL_SIZE)
         app.state.broker = queue.connect(settings.redis_url)
 
     def stop(app: Litestar) -> None:

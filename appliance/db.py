@@ -21,11 +21,13 @@ def connect(url: str) -> Connection:
     return psycopg.connect(url, row_factory=dict_row, autocommit=True)
 
 
-def open_pool(url: str, max_size: int = 8) -> ConnectionPool[Connection]:
+def open_pool(url: str, size: int) -> ConnectionPool[Connection]:
+    """`size` connections, opened in the background (the server may not be up yet) and
+    checked at every checkout, so a restarted server is noticed there."""
     pool: ConnectionPool[Connection] = ConnectionPool(
         url,
-        min_size=1,
-        max_size=max_size,
+        min_size=size,
+        max_size=size,
         kwargs={"row_factory": dict_row, "autocommit": True},
         open=False,
         check=ConnectionPool.check_connection,
