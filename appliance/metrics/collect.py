@@ -256,15 +256,24 @@ def _record_failure(
 # -- latency rollups -----------------------------------------------------------------------
 
 
-def collect_latency(conn: Connection, now: datetime, retention: Retention) -> int:
+def collect_latency(
+    conn: Connection, now: datetime, retention: Retention, last_good_run: datetime | None = None
+) -> int:
     """Bring every problem's hourly and daily (UTC) judge-duration rollups up to date with
     the rows finished before `now`, within retention: the current hour and day too, so the
     history and the stale flag are as fresh as the last run. Each bucket whose counts
     differ from its rollups is rolled up again from its rows, in one transaction. The
-    number of rollups written."""
+    number of rollups written.
+
+    `last_good_run` is when the last run that ended well began: it brought every bucket
+    that was over (by SETTLE) by then up to date, and their rows can no longer change, so
+    only the buckets from there on are compared with their rows. Without it (a first run,
+    or after failures only) every bucket within retention is."""
     written = 0
     for granularity in GRANULARITIES:
         since = _first_start_from(now - retention.of_granularity(granularity), granularity)
+        if last_good_run is not None and last_good_run <= now:
+            since = max(since, bucket_start(last_good_run - SETTLE, granularity, UTC))
         for start in queries.latency_buckets_out_of_date(conn, granularity, since, now):
             end = min(next_bucket_start(start, granularity, UTC), now)
             with conn.transaction():
@@ -346,8 +355,12 @@ def snapshot_job(conn: Connection, settings: Settings, clock: Clock, sleep: Slee
 def latency_job(conn: Connection, settings: Settings, clock: Clock) -> int:
     """The 5-minute job: the latency rollups up to date."""
     retention = Retention.of(settings)
+    last_good_run = queries.last_good_run_started(conn, "metrics_latency")
     return recorded(
-        conn, "metrics_latency", clock, lambda: collect_latency(conn, clock(), retention)
+        conn,
+        "metrics_latency",
+        clock,
+        lambda: collect_latency(conn, clock(), retention, last_good_run),
     )
 
 

@@ -254,6 +254,18 @@ def start_job_run(conn: Connection, job: str, started_at: datetime) -> int:
     return int(row["id"])
 
 
+def last_good_run_started(conn: Connection, job: str) -> datetime | None:
+    """When the newest run of `job` that ended well (finished, no error) began; None when
+    none has."""
+    row = _one(
+        conn,
+        "SELECT max(started_at) AS at FROM job_runs WHERE job = %(job)s"
+        " AND finished_at IS NOT NULL AND error IS NULL",
+        {"job": job},
+    )
+    return row["at"]  # type: ignore[no-any-return]
+
+
 def finish_job_run(
     conn: Connection, run_id: int, finished_at: datetime, rows: int | None, error: str | None
 ) -> None:

@@ -163,3 +163,24 @@ def test_a_bad_window_or_history_length_is_refused(conn: db.Connection) -> None:
         window_latency(conn, NOW, timedelta(0))
     with pytest.raises(ValueError, match="hour"):
         latency_history(conn, NOW, 0, "mini-clamp")
+
+
+def test_after_a_good_run_only_buckets_from_its_start_on_are_compared(
+    conn: db.Connection, history: list[Submission]
+) -> None:
+    collect.collect_latency(conn, NOW, FULL)
+    user = make_users(conn, 1)[0]
+    # A row stamped a day back (no real row is: finished_at is the time it is stored) is
+    # seen by a full pass but not by one that starts from the last good run.
+    old = one(conn, user, NOW - timedelta(days=1), timedelta(seconds=1), timedelta(seconds=2))
+    later = NOW + timedelta(minutes=5)
+    assert collect.collect_latency(conn, later, FULL, last_good_run=NOW) == 0
+    assert collect.collect_latency(conn, later, FULL) > 0
+    assert old.finished_at is not None
+    its_hour = old.finished_at.replace(minute=0, second=0, microsecond=0)
+    rewritten = conn.execute(
+        "SELECT 1 FROM latency_rollups WHERE granularity = 'hourly' AND bucket_start = %s"
+        " AND collected_at = %s",
+        (its_hour, later),
+    ).fetchall()
+    assert rewritten
