@@ -37,7 +37,7 @@ from appliance.submissions import routes as submission_routes
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
-# PostgreSQL connections per API process, all opened at start.
+# PostgreSQL connections per API process at most.
 POOL_SIZE = 8
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PARAMETER_SOURCES = ("query", "path", "header", "cookie")

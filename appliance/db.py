@@ -22,11 +22,13 @@ def connect(url: str) -> Connection:
 
 
 def open_pool(url: str, size: int) -> ConnectionPool[Connection]:
-    """`size` connections, opened in the background (the server may not be up yet) and
-    checked at every checkout, so a restarted server is noticed there."""
+    """Up to `size` connections, opened in the background (the server may not be up yet)
+    and checked at every checkout, so a restarted server is noticed there. It starts with
+    one: after a restart every pooled connection is broken, and the pool waits longer
+    between each broken one it finds (8 of them outlast a request's 30 s)."""
     pool: ConnectionPool[Connection] = ConnectionPool(
         url,
-        min_size=size,
+        min_size=1,
         max_size=size,
         kwargs={"row_factory": dict_row, "autocommit": True},
         open=False,
