@@ -35,15 +35,32 @@ def judge_submission(ctx: WorkerContext, submission_id: str) -> Status | None:
 
 def judge_claimed(ctx: WorkerContext, submission_id: str) -> Status | None:
     """Claim and judge one submission. The one boundary of the job: whatever goes wrong
-    after the claim ends the row as ERROR (if this worker still holds it), never RUNNING."""
+    after the claim ends the row as ERROR (if this worker still holds it), never RUNNING;
+    a connection lost on the way puts it back to PENDING instead, to be judged again."""
     claimed = queries.claim(ctx.conn, submission_id, ctx.name)
     if claimed is None:
         return None
     try:
         return _judge(ctx, submission_id, claimed)
     except Exception as exc:  # the appliance's own fault: record it, do not retry it
+        if isinstance(exc, psycopg.OperationalError) and not db.usable(ctx.conn):
+            _release(ctx, submission_id)  # ...unless PostgreSQL only went away meanwhile
+            return None
         log.exception("submission %s: unexpected failure while judging", submission_id)
         return _fault(ctx, submission_id, exc)
+
+
+def _release(ctx: WorkerContext, submission_id: str) -> None:
+    """The connection was lost (PostgreSQL restarted) before the verdict: nothing of the
+    submission's doing, so it goes back to PENDING, and the scheduler queues it again."""
+    log.warning(
+        "submission %s: connection lost while judging; it will be judged again", submission_id
+    )
+    try:
+        refresh(ctx)
+        queries.release(ctx.conn, submission_id, ctx.name)
+    except Exception:  # still down: the sweeper frees the row once it is overdue
+        log.exception("submission %s: could not be released", submission_id)
 
 
 def _fault(ctx: WorkerContext, submission_id: str, exc: Exception) -> Status | None:

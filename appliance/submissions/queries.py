@@ -115,6 +115,15 @@ def claim(conn: Connection, submission_id: str, worker: str) -> Row | None:
     ).fetchone()
 
 
+def release(conn: Connection, submission_id: str, worker: str) -> Row | None:
+    """RUNNING -> PENDING again, only if this worker still holds the claim."""
+    return conn.execute(
+        "UPDATE submissions SET status = 'PENDING', claimed_by = NULL"
+        " WHERE id = %s AND status = 'RUNNING' AND claimed_by = %s RETURNING id",
+        (submission_id, worker),
+    ).fetchone()
+
+
 def finish(conn: Connection, submission_id: str, worker: str, fields: dict[str, Any]) -> Row | None:
     """RUNNING -> a terminal status, only if this worker still holds the claim."""
     return conn.execute(

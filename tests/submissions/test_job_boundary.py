@@ -204,3 +204,27 @@ def test_a_suite_printing_nul_through_the_real_judge_is_judged_not_stuck(
         (accepted["id"],),
     ).fetchone()
     assert stored is not None and "got a NUL: \ufffd" in stored["text"]
+
+
+def test_a_connection_lost_after_the_claim_puts_the_submission_back_to_be_judged_again(
+    api: TestClient[Any],
+    learner_token: str,
+    worker_ctx: WorkerContext,
+    conn: db.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    accepted = submit(api, learner_token, STRONG_SUITE)
+
+    def server_gone(db_conn: db.Connection, version_id: int) -> None:
+        # What a PostgreSQL restart between the claim and the judging looks like.
+        db_conn.close()
+        raise psycopg.OperationalError("the connection is closed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jobs.problem_queries, "version_by_id", server_gone)
+        assert judge_claimed(worker_ctx, accepted["id"]) is None
+    row = conn.execute(
+        "SELECT status, claimed_by, attempts FROM submissions WHERE id = %s", (accepted["id"],)
+    ).fetchone()
+    assert row == {"status": "PENDING", "claimed_by": None, "attempts": 1}
+    assert judge_claimed(worker_ctx, accepted["id"]) == "SUCCESS"
