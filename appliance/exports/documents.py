@@ -44,10 +44,11 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 
 from appliance.errors import ConfigurationError
 from appliance.metrics.compare import change_percent
-from appliance.metrics.histogram import Histogram, merge_all
+from appliance.metrics.histogram import merge_all
 from appliance.metrics.lttb import downsample
 from appliance.metrics.percentiles import P50, P95, P99, quantile_of_sorted
 from appliance.metrics.periods import Span, bucket_starts
+from appliance.metrics.summary import Summary
 from appliance.vocabulary import (
     EXPORT_FORMATS,
     GRANULARITIES,
@@ -116,19 +117,7 @@ class ExportRequest:
         return len(self.metrics) * len(self.bucket_starts())
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One stored bucket of one metric (metric_snapshots)."""
-
-    value: float | None
-    n: int
-    total: float
-    minimum: float | None
-    maximum: float | None
-    histogram: Histogram | None = None
-
-
-Snapshots = Mapping[Metric, Mapping[datetime, Snapshot]]
+Snapshots = Mapping[Metric, Mapping[datetime, Summary]]
 
 
 @dataclass(frozen=True)
@@ -253,7 +242,7 @@ def _data_rows(data: ExportData) -> Iterator[tuple[object, ...]]:
 
 
 def _row(
-    metric: Metric, request: ExportRequest, start: datetime, snapshot: Snapshot | None
+    metric: Metric, request: ExportRequest, start: datetime, snapshot: Summary | None
 ) -> tuple[object, ...]:
     place = (metric, request.granularity, _utc_text(start), _local_text(start, request.zone))
     if snapshot is None:
@@ -383,7 +372,7 @@ def _kpi(data: ExportData, metric: Metric) -> Kpi:
     )
 
 
-def period_value(metric: Metric, snapshots: Sequence[Snapshot]) -> float | None:
+def period_value(metric: Metric, snapshots: Sequence[Summary]) -> float | None:
     """One figure for a whole period, made the way the metric allows: a rate or mean
     pooled over all samples, a p95 from the merged histograms (never an average of
     percentiles), a count as the mean per collected bucket."""

@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 from appliance import __version__
 from appliance.db import Connection, Row
 from appliance.exports import documents, queries
-from appliance.exports.documents import ExportData, ExportRequest, Snapshot, Snapshots
+from appliance.exports.documents import ExportData, ExportRequest, Snapshots
 from appliance.metrics.histogram import Histogram
+from appliance.metrics.summary import Summary
 from appliance.settings import Settings
 from appliance.vocabulary import EXPORT_FORMATS, ExportFormat
 
@@ -58,15 +59,15 @@ def load(conn: Connection, request: ExportRequest) -> ExportData:
 def _snapshots(
     conn: Connection, request: ExportRequest, start: datetime, end: datetime
 ) -> Snapshots:
-    by_metric: dict[Any, dict[datetime, Snapshot]] = {}
+    by_metric: dict[Any, dict[datetime, Summary]] = {}
     for row in queries.export_snapshots(conn, request.metrics, request.granularity, start, end):
         by_metric.setdefault(row["metric"], {})[row["bucket_start"]] = _snapshot(row)
     return by_metric
 
 
-def _snapshot(row: Row) -> Snapshot:
+def _snapshot(row: Row) -> Summary:
     histogram = row["histogram"]
-    return Snapshot(
+    return Summary(
         row["value"],
         row["n"],
         row["sum"],

@@ -34,6 +34,7 @@ from appliance.metrics import queries
 from appliance.metrics.histogram import Histogram
 from appliance.metrics.percentiles import P95, quantile_of_sorted
 from appliance.metrics.periods import Span, bucket_start, bucket_starts, next_bucket_start
+from appliance.metrics.summary import Summary
 from appliance.settings import Settings
 from appliance.vocabulary import GRANULARITIES, METRICS, Granularity, Metric
 
@@ -53,20 +54,6 @@ RETRY_DELAYS_S = (1.0, 4.0)
 SNAPSHOT_AFTER_HOUR = 2 * SETTLE
 LATENCY_EVERY = timedelta(minutes=5)
 UTC = ZoneInfo("UTC")
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One metric over one bucket: its value (None when it has none, e.g. the p95 of no
-    durations), and the count, sum, minimum and maximum of the samples it comes from, so
-    buckets can be combined exactly; durations also keep their histogram."""
-
-    value: float | None
-    n: int
-    total: float
-    minimum: float | None
-    maximum: float | None
-    histogram: Histogram | None = None
 
 
 @dataclass(frozen=True)

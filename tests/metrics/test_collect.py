@@ -16,9 +16,10 @@ import pytest
 
 from appliance import db
 from appliance.metrics import collect
-from appliance.metrics.collect import COLLECTORS, Retention, Summary
+from appliance.metrics.collect import COLLECTORS, Retention
 from appliance.metrics.histogram import Histogram
 from appliance.metrics.periods import Span, next_bucket_start, with_gaps
+from appliance.metrics.summary import Summary
 from appliance.settings import Settings
 from appliance.vocabulary import METRICS, Granularity
 from tests.conftest import make_settings
