@@ -117,3 +117,38 @@ def test_an_output_flood_is_truncated_and_marked(
     golden = result(api, learner_token, accepted["id"])["golden"]
     assert golden["output_truncated"] is True
     assert len(golden["output"]) <= 70_000
+
+
+SHM_FILLER = """\
+import os
+from target import clamp
+
+
+def test_fill_shared_memory_then_check_the_upper_bound():
+    made = 0
+    for index in range(100_000):
+        try:
+            open(f"/dev/shm/f{index}", "w").close()
+        except OSError:
+            break
+        made += 1
+    assert made > 10_000  # each run finds /dev/shm empty again, up to its cap
+    assert clamp(11, 0, 10) == 10
+"""
+
+
+def test_a_suite_filling_shared_memory_in_every_run_is_judged_not_errored(
+    api: TestClient[Any],
+    learner_token: str,
+    drain: Callable[[], None],
+    docker_engine: docker.DockerClient,
+    conn: db.Connection,
+) -> None:
+    accepted = submit(api, learner_token, SHM_FILLER, FAST_PROBLEM)
+    drain()
+    got = result(api, learner_token, accepted["id"])
+    # Every golden-like run passes (the space is wiped between runs, at the run's cost),
+    # so the suite is graded on what it tests: it kills the mutants that break the bound.
+    assert (got["status"], got["reason"]) == ("SUCCESS", None), got
+    assert got["killed_count"] >= 1
+    assert_no_sandbox_left(conn, docker_engine, accepted["id"])
