@@ -90,13 +90,30 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_from_stdin() -> str:
+    """The first line of standard input, so `echo PASSWORD |` and a file both work."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def _users_create(settings: Settings, args: argparse.Namespace) -> int:
     from appliance import db
-    from appliance.accounts.users import create_user
+    from appliance.accounts.passwords import checked
+    from appliance.accounts.users import create_user, set_password
 
+    password = checked(_password_from_stdin()) if args.password_stdin else None
     conn = db.connect(settings.database_url)
     _, token = create_user(conn, args.name, args.role)
+    if password is not None:
+        set_password(conn, args.name, password)
     print(token)
+    return 0
+
+
+def _users_set_password(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance import db
+    from appliance.accounts.users import set_password
+
+    set_password(db.connect(settings.database_url), args.name, _password_from_stdin())
     return 0
 
 
@@ -233,7 +250,16 @@ def parser() -> argparse.ArgumentParser:
     create = users.add_parser("create", help="create a user; prints only the new token")
     create.add_argument("name")
     create.add_argument("--role", required=True, choices=["admin", "author", "learner"])
+    create.add_argument(
+        "--password-stdin", action="store_true", help="also a console password, read from stdin"
+    )
     create.set_defaults(run=_users_create)
+    password = users.add_parser(
+        "set-password", help="set a console password (read from stdin); ends their sessions"
+    )
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", required=True)
+    password.set_defaults(run=_users_set_password)
     catalog = commands.add_parser("catalog").add_subparsers(dest="action", required=True)
     importer = catalog.add_parser("import", help="import, validate and publish problems")
     importer.add_argument("directory")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -60,6 +60,10 @@ class Settings:
     # `model` label) to read; both None when not configured.
     prometheus_url: str | None
     prometheus_metric: str | None
+    console_port: int
+    # Signs the console's session cookies; the console refuses to start without one.
+    console_secret: str | None = field(repr=False)
+    console_session_hours: int
 
 
 class _Reader:
@@ -215,6 +219,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
         job_runs_retention_days=read.integer("ARENA_JOB_RUNS_RETENTION_DAYS", 30, 1),
         prometheus_url=prometheus_url,
         prometheus_metric=metric,
+        console_port=read.port("ARENA_CONSOLE_PORT", 8080),
+        console_secret=read.text("ARENA_CONSOLE_SECRET") or None,
+        console_session_hours=read.integer("ARENA_CONSOLE_SESSION_HOURS", 12, 1, 24 * 30),
     )
     if read.problems:
         raise ConfigurationError("bad settings: " + "; ".join(read.problems))

@@ -51,6 +51,26 @@ LatencyWindow = Literal["5m", "1h", "24h", "7d", "30d", "90d"]
 # How the metrics collection fares (GET /api/v1/metrics/status).
 CollectionStatus = Literal["healthy", "degraded", "failing"]
 ExportFormat = Literal["csv", "pdf"]
+# The console's languages (a user's remembered choice).
+Locale = Literal["ko", "en"]
+# What the audit trail records (admin and author actions, console logins).
+AuditAction = Literal[
+    "login",
+    "logout",
+    "user.create",
+    "user.role",
+    "user.disable",
+    "user.enable",
+    "user.password",
+    "token.issue",
+    "token.revoke",
+    "problem.create",
+    "problem.publish",
+    "problem.retire",
+    "submission.rejudge",
+    "latency.thresholds",
+    "metrics.collect",
+]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -61,3 +81,5 @@ PERIODS: tuple[Period, ...] = get_args(Period)
 LEVELS: tuple[Level, ...] = get_args(Level)
 METRICS: tuple[Metric, ...] = get_args(Metric)
 EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+LOCALES: tuple[Locale, ...] = get_args(Locale)
+AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from appliance.db import Connection, Row
-from appliance.vocabulary import Role
+from appliance.vocabulary import Locale, Role
 
 
 def insert_user(conn: Connection, name: str, role: Role) -> Row | None:
@@ -32,7 +34,7 @@ def insert_token(conn: Connection, user_id: int, token_hash: bytes) -> Row:
 def user_by_token_hash(conn: Connection, token_hash: bytes) -> Row | None:
     return conn.execute(
         "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = %s AND t.revoked_at IS NULL",
+        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
         (token_hash,),
     ).fetchone()
 
@@ -44,3 +46,86 @@ def revoke_token(conn: Connection, token_id: int) -> Row | None:
         " WHERE id = %s AND revoked_at IS NULL RETURNING id",
         (token_id,),
     ).fetchone()
+
+
+def login_row(conn: Connection, name: str) -> Row | None:
+    return conn.execute(
+        "SELECT id, name, role, locale, password_hash, disabled_at, session_epoch"
+        " FROM users WHERE name = %s",
+        (name,),
+    ).fetchone()
+
+
+def session_row(conn: Connection, user_id: int, epoch: int) -> Row | None:
+    """The user of a console session, while enabled and still on the session's epoch."""
+    return conn.execute(
+        "SELECT id, name, role, locale FROM users"
+        " WHERE id = %s AND session_epoch = %s AND disabled_at IS NULL",
+        (user_id, epoch),
+    ).fetchone()
+
+
+def user_by_name(conn: Connection, name: str) -> Row | None:
+    return conn.execute(
+        "SELECT id, name, role, disabled_at FROM users WHERE name = %s", (name,)
+    ).fetchone()
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> Row | None:
+    """Sets the hash and ends every console session of the user."""
+    return conn.execute(
+        "UPDATE users SET password_hash = %s, session_epoch = session_epoch + 1"
+        " WHERE id = %s RETURNING id, session_epoch",
+        (password_hash, user_id),
+    ).fetchone()
+
+
+def set_role(conn: Connection, user_id: int, role: Role) -> Row | None:
+    return conn.execute(
+        "UPDATE users SET role = %s WHERE id = %s RETURNING id, name, role", (role, user_id)
+    ).fetchone()
+
+
+def set_disabled(conn: Connection, user_id: int, disabled: bool) -> Row | None:
+    """Disables (ending the user's console sessions) or enables a user."""
+    return conn.execute(
+        "UPDATE users SET disabled_at = CASE WHEN %s THEN coalesce(disabled_at, now()) END,"
+        " session_epoch = session_epoch + CASE WHEN %s THEN 1 ELSE 0 END"
+        " WHERE id = %s RETURNING id, name, disabled_at",
+        (disabled, disabled, user_id),
+    ).fetchone()
+
+
+def set_locale(conn: Connection, user_id: int, locale: Locale) -> None:
+    conn.execute("UPDATE users SET locale = %s WHERE id = %s", (locale, user_id))
+
+
+def count_active_admins(conn: Connection) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL"
+    ).fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+def recent_login_failures(conn: Connection, name: str, source: str, since: datetime) -> Row:
+    """Failed logins since `since`: for this name, and from this source."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE name = %s) AS by_name,"
+        " count(*) FILTER (WHERE source = %s) AS by_source"
+        " FROM login_failures WHERE failed_at >= %s AND (name = %s OR source = %s)",
+        (name, source, since, name, source),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def insert_login_failure(conn: Connection, name: str, source: str, at: datetime) -> None:
+    conn.execute(
+        "INSERT INTO login_failures (name, source, failed_at) VALUES (%s, %s, %s)",
+        (name, source, at),
+    )
+
+
+def delete_login_failures_before(conn: Connection, before: datetime) -> None:
+    conn.execute("DELETE FROM login_failures WHERE failed_at < %s", (before,))

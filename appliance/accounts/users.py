@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from appliance.accounts import queries
+from appliance.accounts import passwords, queries
 from appliance.accounts.tokens import bearer_token, digest, new_token
 from appliance.db import Connection
 from appliance.errors import Conflict, Invalid, NotFound, Unauthorized
-from appliance.vocabulary import ROLES, Role
+from appliance.vocabulary import LOCALES, ROLES, Locale, Role
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class User:
     id: int
     name: str
     role: Role
+    locale: Locale = "ko"
 
     @property
     def is_admin(self) -> bool:
@@ -74,3 +75,45 @@ def authenticate(conn: Connection, authorization: str | None) -> User:
     if row is None:
         raise Unauthorized("unknown or revoked token")
     return User(row["id"], row["name"], row["role"])
+
+
+def set_password(conn: Connection, name: str, password: str) -> User:
+    """Sets a user's console password, ending their console sessions."""
+    password_hash = passwords.hashed(password)
+    with conn.transaction():
+        row = queries.user_by_name(conn, name)
+        if row is None:
+            raise NotFound(f"no user named {name!r}")
+        queries.set_password_hash(conn, row["id"], password_hash)
+    return User(row["id"], row["name"], row["role"])
+
+
+def set_role(conn: Connection, user_id: int, role: str) -> None:
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    with conn.transaction():
+        _keep_an_admin(conn, user_id)
+        if queries.set_role(conn, user_id, role) is None:
+            raise NotFound(f"no user with id {user_id}")
+
+
+def set_disabled(conn: Connection, user_id: int, disabled: bool) -> None:
+    """Disabling ends the user's sessions and refuses their tokens; the last enabled admin
+    cannot be disabled (nobody could undo it from the console)."""
+    with conn.transaction():
+        if disabled:
+            _keep_an_admin(conn, user_id)
+        if queries.set_disabled(conn, user_id, disabled) is None:
+            raise NotFound(f"no user with id {user_id}")
+
+
+def _keep_an_admin(conn: Connection, user_id: int) -> None:
+    row = queries.user_by_id(conn, user_id)
+    if row is not None and row["role"] == "admin" and queries.count_active_admins(conn) <= 1:
+        raise Conflict("this is the last enabled admin")
+
+
+def set_locale(conn: Connection, user_id: int, locale: str) -> None:
+    if locale not in LOCALES:
+        raise Invalid(f"locale must be one of {', '.join(LOCALES)}")
+    queries.set_locale(conn, user_id, locale)

@@ -1,0 +1,1 @@
+"""The audit trail: every admin action, who did it, when and from where."""
