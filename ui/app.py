@@ -1,0 +1,21 @@
+"""Builds the console: registers every page with the shared Console, and opens and closes
+its connections with the app."""
+
+from __future__ import annotations
+
+from nicegui import app
+
+from appliance.settings import Settings
+from ui.admin import audit, latency, login, metrics, overview, problems, submissions, users
+from ui.console import Console
+
+PAGES = (login, overview, metrics, latency, problems, submissions, users, audit)
+
+
+def build(settings: Settings) -> Console:
+    console = Console(settings)
+    app.on_startup(console.open)
+    app.on_shutdown(console.close)
+    for page in PAGES:
+        page.register(console)
+    return console

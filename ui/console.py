@@ -1,0 +1,46 @@
+"""What every page shares: the settings, a PostgreSQL pool and Redis, and the way to run
+the appliance's (synchronous) feature functions off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
+
+import redis
+from psycopg_pool import ConnectionPool
+
+from appliance import db
+from appliance.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+POOL_SIZE = 4
+
+
+@dataclass
+class Console:
+    settings: Settings
+    pool: ConnectionPool[db.Connection] = field(init=False)
+    broker: redis.Redis = field(init=False)
+
+    def open(self) -> None:
+        self.pool = db.open_pool(self.settings.database_url, size=POOL_SIZE)
+        self.broker = redis.Redis.from_url(self.settings.redis_url, socket_timeout=5)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.broker.close()
+
+    async def call(
+        self, fn: Callable[Concatenate[db.Connection, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """`fn(conn, *args)` on a pooled connection, in a thread: psycopg's pool and the
+        feature functions block, and the event loop serves every open page."""
+
+        def with_connection() -> R:
+            with self.pool.connection(timeout=10) as conn:
+                return fn(conn, *args, **kwargs)
+
+        return await asyncio.to_thread(with_connection)

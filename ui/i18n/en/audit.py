@@ -1,0 +1,3 @@
+"""English strings of the audit page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,28 @@
+"""English strings shared by every page: the frame, the login, common words."""
+
+MESSAGES: dict[str, str] = {
+    "app.title": "QA Arena console",
+    "nav.overview": "Overview",
+    "nav.metrics": "Metrics",
+    "nav.latency": "Latency",
+    "nav.problems": "Problems",
+    "nav.submissions": "Submissions",
+    "nav.users": "Users and tokens",
+    "nav.audit": "Audit",
+    "nav.logout": "Log out",
+    "nav.language": "Language",
+    "login.title": "Log in",
+    "login.name": "Name",
+    "login.password": "Password",
+    "login.submit": "Log in",
+    "login.wrong": "Wrong name or password.",
+    "login.throttled": "Too many failed logins. Wait a minute and try again.",
+    "login.expired": "Your session has ended. Log in again.",
+    "learner.title": "The console is for admins and authors",
+    "learner.body": "You are logged in as a learner. The learner's workspace is not in this console yet; use the arena command-line client or the API with your token.",
+    "error.unavailable": "The database cannot be reached right now. Try again shortly.",
+    "common.none": "none",
+    "common.save": "Save",
+    "common.cancel": "Cancel",
+    "common.refresh": "Refresh",
+}

@@ -1,0 +1,3 @@
+"""English strings of the latency page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""English strings of the metrics page."""
+
+MESSAGES: dict[str, str] = {}

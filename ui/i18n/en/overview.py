@@ -1,0 +1,3 @@
+"""English strings of the overview page."""
+
+MESSAGES: dict[str, str] = {}

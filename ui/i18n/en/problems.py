@@ -1,0 +1,3 @@
+"""English strings of the problems page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""English strings of the submissions page."""
+
+MESSAGES: dict[str, str] = {}

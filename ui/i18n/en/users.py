@@ -1,0 +1,3 @@
+"""English strings of the users page."""
+
+MESSAGES: dict[str, str] = {}

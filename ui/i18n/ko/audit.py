@@ -1,0 +1,3 @@
+"""Korean strings of the audit page."""
+
+MESSAGES: dict[str, str] = {}

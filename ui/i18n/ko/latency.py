@@ -1,0 +1,3 @@
+"""Korean strings of the latency page."""
+
+MESSAGES: dict[str, str] = {}

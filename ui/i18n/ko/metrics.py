@@ -1,0 +1,3 @@
+"""Korean strings of the metrics page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Korean strings of the overview page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Korean strings of the problems page."""
+
+MESSAGES: dict[str, str] = {}

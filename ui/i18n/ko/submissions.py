@@ -1,0 +1,3 @@
+"""Korean strings of the submissions page."""
+
+MESSAGES: dict[str, str] = {}

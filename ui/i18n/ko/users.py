@@ -1,0 +1,3 @@
+"""Korean strings of the users page."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,105 @@
+"""Who is looking at a page: the console session kept in NiceGUI's per-browser storage
+(signed cookie, server-side data), checked against PostgreSQL on every page load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app
+
+from appliance.accounts import logins
+from appliance.accounts.users import User
+from appliance.vocabulary import Locale, Role
+from ui.console import Console
+from ui.i18n import Translate, translator
+
+_KEY = "session"
+ADMIN: tuple[Role, ...] = ("admin",)
+AUTHORS: tuple[Role, ...] = ("admin", "author")
+
+
+def now() -> datetime:
+    """The clock of sessions and throttling (tests move it)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page builder needs: the console, the user, their language and time zone."""
+
+    console: Console
+    user: User
+    source: str
+
+    @property
+    def locale(self) -> Locale:
+        return self.user.locale
+
+    @property
+    def t(self) -> Translate:
+        return translator(self.user.locale)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.console.settings.timezone
+
+
+def source_of(request: Request) -> str:
+    """Where a request comes from, for the audit trail and login throttling."""
+    return request.client.host if request.client else "unknown"
+
+
+def remember(session: logins.Session) -> None:
+    app.storage.user[_KEY] = {
+        "user_id": session.user_id,
+        "epoch": session.epoch,
+        "opened_at": session.opened_at.isoformat(),
+    }
+
+
+def forget() -> None:
+    app.storage.user.pop(_KEY, None)
+
+
+def _stored() -> logins.Session | None:
+    raw = app.storage.user.get(_KEY)
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return logins.Session(
+            int(raw["user_id"]), int(raw["epoch"]), datetime.fromisoformat(raw["opened_at"])
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def current_user(console: Console) -> User | None:
+    session = _stored()
+    if session is None:
+        return None
+    lifetime = timedelta(hours=console.settings.console_session_hours)
+    user = await console.call(logins.session_user, session, lifetime, now())
+    if user is None:
+        forget()
+    return user
+
+
+def home_of(user: User) -> str:
+    return {"admin": "/", "author": "/problems", "learner": "/learner"}[user.role]
+
+
+async def guard(
+    console: Console, request: Request, roles: tuple[Role, ...]
+) -> Page | RedirectResponse:
+    """The page's context when a live session of one of `roles` opened it; otherwise the
+    redirect to answer instead (to the login, or to the user's own home)."""
+    user = await current_user(console)
+    if user is None:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if user.role not in roles:
+        return RedirectResponse(home_of(user), status_code=303)
+    return Page(console, user, source_of(request))
