@@ -8,12 +8,14 @@ from nicegui import app
 from appliance.settings import Settings
 from ui.admin import audit, latency, login, metrics, overview, problems, submissions, users
 from ui.console import Console
+from ui.security import Hardening
 
 PAGES = (login, overview, metrics, latency, problems, submissions, users, audit)
 
 
 def build(settings: Settings) -> Console:
     console = Console(settings)
+    app.add_middleware(Hardening)
     app.on_startup(console.open)
     app.on_shutdown(console.close)
     for page in PAGES:
