@@ -24,3 +24,15 @@ def test_the_api_process_imports_nothing_that_talks_to_docker() -> None:
 def test_the_worker_process_does_load_the_sandbox() -> None:
     # The probe itself works: the worker's module does bring Docker in.
     assert set(DOCKER_SIDE) <= _modules_loaded_by("appliance.workers.worker")
+
+
+def test_the_console_imports_nothing_that_talks_to_docker() -> None:
+    assert _modules_loaded_by("ui.app") & set(DOCKER_SIDE) == set()
+
+
+def test_the_appliance_never_imports_the_console() -> None:
+    # ui imports appliance, never the reverse (DESIGN.md 12): not even the API or the
+    # worker loads NiceGUI.
+    for module in ("appliance.api", "appliance.workers.worker", "appliance.scheduler"):
+        loaded = _modules_loaded_by(module)
+        assert not {name for name in loaded if name == "ui" or name.startswith(("ui.", "nicegui"))}
