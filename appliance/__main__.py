@@ -98,13 +98,12 @@ def _password_from_stdin() -> str:
 def _users_create(settings: Settings, args: argparse.Namespace) -> int:
     from appliance import db
     from appliance.accounts.passwords import checked
-    from appliance.accounts.users import create_user, set_password
+    from appliance.accounts.users import create_user
 
+    # Checked before connecting: a bad password creates nothing.
     password = checked(_password_from_stdin()) if args.password_stdin else None
-    conn = db.connect(settings.database_url)
-    _, token = create_user(conn, args.name, args.role)
-    if password is not None:
-        set_password(conn, args.name, password)
+    with db.connect(settings.database_url) as conn:
+        _, token = create_user(conn, args.name, args.role, password)
     print(token)
     return 0
 
@@ -113,7 +112,8 @@ def _users_set_password(settings: Settings, args: argparse.Namespace) -> int:
     from appliance import db
     from appliance.accounts.users import set_password
 
-    set_password(db.connect(settings.database_url), args.name, _password_from_stdin())
+    with db.connect(settings.database_url) as conn:
+        set_password(conn, args.name, _password_from_stdin())
     return 0
 
 

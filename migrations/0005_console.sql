@@ -35,3 +35,4 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at DESC);
 CREATE INDEX audit_events_action ON audit_events (action, at DESC);
+CREATE INDEX audit_events_actor ON audit_events (actor_name, at DESC);

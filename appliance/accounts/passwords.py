@@ -3,6 +3,8 @@ and what a password must be."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -16,11 +18,27 @@ _hasher = PasswordHasher()
 _DECOY = _hasher.hash("decoy password, never anyone's")
 
 
-def checked(password: str) -> str:
+# What can be wrong with a password; the console words each in the user's language.
+Problem = Literal["length", "space"]
+_MESSAGES: dict[Problem, str] = {
+    "length": f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters",
+    "space": "a password may not begin or end with white space",
+}
+
+
+def problem(password: str) -> Problem | None:
+    """What is wrong with `password`, None when it is acceptable."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise Invalid(f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters")
+        return "length"
     if password.strip() != password:
-        raise Invalid("a password may not begin or end with white space")
+        return "space"
+    return None
+
+
+def checked(password: str) -> str:
+    found = problem(password)
+    if found is not None:
+        raise Invalid(_MESSAGES[found])
     return password
 
 

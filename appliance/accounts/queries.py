@@ -8,17 +8,21 @@ from appliance.db import Connection, Row
 from appliance.vocabulary import Locale, Role
 
 
-def insert_user(conn: Connection, name: str, role: Role) -> Row | None:
+def insert_user(
+    conn: Connection, name: str, role: Role, password_hash: str | None = None
+) -> Row | None:
     """The new user, or None when the name is taken."""
     return conn.execute(
-        "INSERT INTO users (name, role) VALUES (%s, %s)"
+        "INSERT INTO users (name, role, password_hash) VALUES (%s, %s, %s)"
         " ON CONFLICT (name) DO NOTHING RETURNING id, name, role",
-        (name, role),
+        (name, role, password_hash),
     ).fetchone()
 
 
 def user_by_id(conn: Connection, user_id: int) -> Row | None:
-    return conn.execute("SELECT id, name, role FROM users WHERE id = %s", (user_id,)).fetchone()
+    return conn.execute(
+        "SELECT id, name, role, disabled_at FROM users WHERE id = %s", (user_id,)
+    ).fetchone()
 
 
 def insert_token(conn: Connection, user_id: int, token_hash: bytes) -> Row:
@@ -40,10 +44,12 @@ def user_by_token_hash(conn: Connection, token_hash: bytes) -> Row | None:
 
 
 def revoke_token(conn: Connection, token_id: int) -> Row | None:
-    """The revoked token, or None when no live token has that id."""
+    """The revoked token (its id and its user's name), or None when no live token has that
+    id."""
     return conn.execute(
-        "UPDATE api_tokens SET revoked_at = now()"
-        " WHERE id = %s AND revoked_at IS NULL RETURNING id",
+        "UPDATE api_tokens t SET revoked_at = now() FROM users u"
+        " WHERE t.id = %s AND t.revoked_at IS NULL AND u.id = t.user_id"
+        " RETURNING t.id, u.name",
         (token_id,),
     ).fetchone()
 
@@ -100,12 +106,48 @@ def set_locale(conn: Connection, user_id: int, locale: Locale) -> None:
     conn.execute("UPDATE users SET locale = %s WHERE id = %s", (locale, user_id))
 
 
-def count_active_admins(conn: Connection) -> int:
-    row = conn.execute(
-        "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL"
+def lock_active_admins(conn: Connection) -> list[int]:
+    """The enabled admins' ids, locked to the end of the transaction: two admins demoting
+    or disabling each other at once would otherwise both see the other one left."""
+    rows = conn.execute(
+        "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE"
+    ).fetchall()
+    return [int(row["id"]) for row in rows]
+
+
+def page_of_users(
+    conn: Connection, name_prefix: str | None, role: Role | None, limit: int, offset: int
+) -> list[Row]:
+    """Users by name, filtered, with their live token count; each row carries the count of
+    all matching users as `total`. Tokens are counted for the page's rows only."""
+    return conn.execute(
+        "SELECT p.*, (SELECT count(*) FROM api_tokens t"
+        "   WHERE t.user_id = p.id AND t.revoked_at IS NULL) AS live_tokens"
+        " FROM (SELECT id, name, role, disabled_at, password_hash IS NOT NULL AS has_password,"
+        "   created_at, count(*) OVER () AS total FROM users"
+        "   WHERE (%(prefix)s::text IS NULL OR name LIKE %(prefix)s || '%%')"
+        "   AND (%(role)s::text IS NULL OR role = %(role)s)"
+        "   ORDER BY name LIMIT %(limit)s OFFSET %(offset)s) p"
+        " ORDER BY p.name",
+        {"prefix": name_prefix, "role": role, "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def account_row(conn: Connection, user_id: int) -> Row | None:
+    return conn.execute(
+        "SELECT id, name, role, disabled_at, password_hash IS NOT NULL AS has_password,"
+        " created_at FROM users WHERE id = %s",
+        (user_id,),
     ).fetchone()
-    assert row is not None
-    return int(row["n"])
+
+
+def tokens_of(conn: Connection, user_id: int, limit: int) -> list[Row]:
+    """A user's tokens, live ones first, newest first (never the hash)."""
+    return conn.execute(
+        "SELECT id, created_at, revoked_at FROM api_tokens WHERE user_id = %s"
+        " ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC LIMIT %s",
+        (user_id, limit),
+    ).fetchall()
 
 
 def recent_login_failures(conn: Connection, name: str, source: str, since: datetime) -> Row:

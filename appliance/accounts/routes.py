@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import delete, post
+from litestar import Request, delete, post
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from appliance.accounts import users
+from appliance.audit.trail import Actor
 from appliance.errors import Forbidden
 from appliance.injected import CurrentUser, Db
 from appliance.responses import errors
@@ -48,16 +49,24 @@ def require_admin(user: CurrentUser) -> None:
         raise Forbidden("this needs the admin role")
 
 
+def admin_actor(user: CurrentUser, request: Request[Any, Any, Any]) -> Actor:
+    """The admin making the request, as the audit trail records them; others are refused."""
+    require_admin(user)
+    return Actor(user, request.client.host if request.client else "unknown")
+
+
 @post(
     "/api/v1/users",
     status_code=HTTP_201_CREATED,
     sync_to_thread=True,
     responses=errors(400, 401, 403, 409, 413, 422),
 )
-def create_user(data: JSONBody[NewUser], user: CurrentUser, conn: Db) -> CreatedUser:
+def create_user(
+    data: JSONBody[NewUser], user: CurrentUser, conn: Db, request: Request[Any, Any, Any]
+) -> CreatedUser:
     """Create a user; the response carries their first token, shown this once."""
-    require_admin(user)
-    created, token = users.create_user(conn, data.name, data.role)
+    by = admin_actor(user, request)
+    created, token = users.create_user(conn, data.name, data.role, by=by)
     return CreatedUser(created.id, created.name, created.role, token)
 
 
@@ -67,10 +76,11 @@ def create_user(data: JSONBody[NewUser], user: CurrentUser, conn: Db) -> Created
     sync_to_thread=True,
     responses=errors(400, 401, 403, 404, 413, 422),
 )
-def create_token(data: JSONBody[NewToken], user: CurrentUser, conn: Db) -> CreatedToken:
+def create_token(
+    data: JSONBody[NewToken], user: CurrentUser, conn: Db, request: Request[Any, Any, Any]
+) -> CreatedToken:
     """Another token for a user, shown this once."""
-    require_admin(user)
-    token_id, token = users.issue_token(conn, data.user_id)
+    token_id, token = users.issue_token(conn, data.user_id, by=admin_actor(user, request))
     return CreatedToken(token_id, data.user_id, token)
 
 
@@ -80,10 +90,11 @@ def create_token(data: JSONBody[NewToken], user: CurrentUser, conn: Db) -> Creat
     sync_to_thread=True,
     responses=errors(400, 401, 403, 404),
 )
-def revoke_token(token_id: IdPath, user: CurrentUser, conn: Db) -> None:
+def revoke_token(
+    token_id: IdPath, user: CurrentUser, conn: Db, request: Request[Any, Any, Any]
+) -> None:
     """Revoke a token; it stops working at once."""
-    require_admin(user)
-    users.revoke(conn, token_id)
+    users.revoke(conn, token_id, by=admin_actor(user, request))
 
 
 handlers = [create_user, create_token, revoke_token]

@@ -26,6 +26,15 @@ def insert_event(
     )
 
 
+# Each filter is skipped when its parameter is NULL.
+_MATCHING = (
+    " WHERE (%(actor)s::text IS NULL OR actor_name = %(actor)s)"
+    " AND (%(action)s::text IS NULL OR action = %(action)s)"
+    " AND (%(since)s::timestamptz IS NULL OR at >= %(since)s)"
+    " AND (%(until)s::timestamptz IS NULL OR at < %(until)s)"
+)
+
+
 def page_of_events(
     conn: Connection,
     actor: str | None,
@@ -39,11 +48,8 @@ def page_of_events(
     return conn.execute(
         "SELECT id, at, actor_name, action, target, detail, source,"
         " count(*) OVER () AS total FROM audit_events"
-        " WHERE (%(actor)s::text IS NULL OR actor_name = %(actor)s)"
-        " AND (%(action)s::text IS NULL OR action = %(action)s)"
-        " AND (%(since)s::timestamptz IS NULL OR at >= %(since)s)"
-        " AND (%(until)s::timestamptz IS NULL OR at < %(until)s)"
-        " ORDER BY at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s",
+        + _MATCHING
+        + " ORDER BY at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s",
         {
             "actor": actor,
             "action": action,

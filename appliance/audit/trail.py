@@ -1,14 +1,47 @@
-"""Recording admin actions. The caller's transaction holds the action and its record, so
-neither is kept without the other."""
+"""Recording admin actions, and reading them back a page at a time. The caller's transaction
+holds the action and its record, so neither is kept without the other."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from appliance.accounts.users import User
 from appliance.audit import queries
 from appliance.db import Connection
 from appliance.vocabulary import AuditAction
+
+if TYPE_CHECKING:
+    # Only a type here: accounts records its actions through this module.
+    from appliance.accounts.users import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from where (a client address), for the record of what they do."""
+
+    user: User
+    source: str
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which events to list; None matches any. `until` is excluded."""
+
+    actor: str | None = None
+    action: AuditAction | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def record(
@@ -21,3 +54,24 @@ def record(
     **detail: Any,
 ) -> None:
     queries.insert_event(conn, actor.id, actor.name, action, target, detail, source)
+
+
+def record_by(
+    conn: Connection, by: Actor, action: AuditAction, target: str, /, **detail: Any
+) -> None:
+    record(conn, by.user, action, target, by.source, **detail)
+
+
+def page(conn: Connection, filters: Filters, limit: int, offset: int) -> tuple[list[Event], int]:
+    """One page of events, newest first, and how many match in all. Past the end (fewer
+    match than when the page was counted) it is the first page."""
+    rows = queries.page_of_events(
+        conn, filters.actor, filters.action, filters.since, filters.until, limit, offset
+    )
+    if not rows and offset > 0:
+        return page(conn, filters, limit, 0)
+    events = [
+        Event(r["at"], r["actor_name"], r["action"], r["target"], r["detail"], r["source"])
+        for r in rows
+    ]
+    return events, int(rows[0]["total"]) if rows else 0
