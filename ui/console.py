@@ -17,6 +17,9 @@ from appliance.settings import Settings
 P = ParamSpec("P")
 R = TypeVar("R")
 POOL_SIZE = 4
+# Short: NiceGUI gives a page 3 s to build, and a database that does not answer should be
+# said on the page (every page catches PoolTimeout) rather than time the page out.
+CONNECTION_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -40,7 +43,7 @@ class Console:
         feature functions block, and the event loop serves every open page."""
 
         def with_connection() -> R:
-            with self.pool.connection(timeout=10) as conn:
+            with self.pool.connection(timeout=CONNECTION_TIMEOUT_S) as conn:
                 return fn(conn, *args, **kwargs)
 
         return await asyncio.to_thread(with_connection)

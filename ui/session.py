@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app
+from psycopg_pool import PoolTimeout
 
 from appliance.accounts import logins
 from appliance.accounts.users import User
+from appliance.audit.trail import Actor
 from appliance.vocabulary import Locale, Role
 from ui.console import Console
 from ui.i18n import Translate, translator
 
 _KEY = "session"
+# The browser's language while nobody is logged in (the login page, the database down page):
+# its own choice there, else the last user's.
+LOCALE_KEY = "locale"
 ADMIN: tuple[Role, ...] = ("admin",)
 AUTHORS: tuple[Role, ...] = ("admin", "author")
 
@@ -42,6 +48,10 @@ class Page:
     @property
     def t(self) -> Translate:
         return translator(self.user.locale)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user, self.source)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -96,10 +106,15 @@ async def guard(
     console: Console, request: Request, roles: tuple[Role, ...]
 ) -> Page | RedirectResponse:
     """The page's context when a live session of one of `roles` opened it; otherwise the
-    redirect to answer instead (to the login, or to the user's own home)."""
-    user = await current_user(console)
+    redirect to answer instead: to the login, to the user's own home, or to the page that
+    waits for PostgreSQL when no session can be checked."""
+    try:
+        user = await current_user(console)
+    except (PoolTimeout, psycopg.OperationalError):
+        return RedirectResponse(f"/unavailable?next={request.url.path}", status_code=303)
     if user is None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if user.role not in roles:
         return RedirectResponse(home_of(user), status_code=303)
+    app.storage.user[LOCALE_KEY] = user.locale
     return Page(console, user, source_of(request))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from appliance.accounts import logins
 from appliance.audit import trail
@@ -15,7 +17,7 @@ from ui import session
 from ui.console import Console
 from ui.i18n import translator
 
-_LOCALE_KEY = "locale"
+RETRY_S = 5.0
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -27,7 +29,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def _login_locale(request: Request) -> Locale:
     """Before anyone logs in: the browser's last choice here, else its languages."""
-    chosen = app.storage.user.get(_LOCALE_KEY)
+    chosen = app.storage.user.get(session.LOCALE_KEY)
     if chosen in LOCALES:
         return chosen  # type: ignore[no-any-return]
     accepted = request.headers.get("accept-language", "")
@@ -68,7 +70,7 @@ def register(console: Console) -> None:
             ui.navigate.to(target)
 
         def choose(value: Locale) -> None:
-            app.storage.user[_LOCALE_KEY] = value
+            app.storage.user[session.LOCALE_KEY] = value
             ui.navigate.reload()
 
         with ui.card().classes("mx-auto mt-24 w-96 gap-3"):
@@ -86,6 +88,24 @@ def register(console: Console) -> None:
             )
             ui.button(t("login.submit"), on_click=submit).classes("w-full").mark("login-submit")
         return None
+
+    @ui.page("/unavailable")
+    async def unavailable_page(request: Request, next: str | None = None) -> None:
+        """PostgreSQL does not answer: say so, and go on to `next` once it does."""
+        t = translator(_login_locale(request))
+        ui.page_title(t("app.title"))
+        with ui.card().classes("mx-auto mt-24 w-96 gap-3"):
+            ui.label(t("app.title")).classes("text-xl font-bold")
+            ui.label(t("error.unavailable")).props('role="alert"').mark("unavailable")
+
+        async def retry() -> None:
+            try:
+                await console.call(ConnectionPool.check_connection)
+            except (PoolTimeout, psycopg.OperationalError):
+                return
+            ui.navigate.to(_safe_next(next) or "/")
+
+        ui.timer(RETRY_S, retry)
 
     @ui.page("/learner")
     async def learner_page(request: Request) -> RedirectResponse | None:
