@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import psycopg
@@ -48,6 +48,8 @@ OVERDUE_MARGIN_S = 60.0
 # How long a tick waits for PostgreSQL to accept connections again (the next tick retries).
 RECONNECT_TIMEOUT_S = 30.0
 SELFTEST_EVERY_S = 600
+# Retention runs daily at this time after midnight UTC (the console's overview shows it).
+RETENTION_AT = timedelta(minutes=30)
 EXPORTS_CLEANUP_EVERY_S = 600
 # A metrics job the scheduler could not start on time still runs this late (a restart).
 METRICS_GRACE_S = 15 * 60
@@ -258,10 +260,15 @@ def _metrics_jobs(settings: Settings) -> list[tuple[str, MetricsJob, BaseTrigger
     """The metrics jobs; per-model latency only when a Prometheus is configured."""
     after_hour = int(collect.SNAPSHOT_AFTER_HOUR.total_seconds() // 60)
     every_5_minutes = collect.LATENCY_EVERY.total_seconds()
+    retention_minute = int(RETENTION_AT.total_seconds() // 60)
     jobs: list[tuple[str, MetricsJob, BaseTrigger]] = [
         ("metrics_latency", _collect_latency, IntervalTrigger(seconds=every_5_minutes)),
         ("metrics_snapshots", _collect_snapshots, CronTrigger(minute=after_hour, timezone="UTC")),
-        ("metrics_retention", _apply_retention, CronTrigger(hour=0, minute=30, timezone="UTC")),
+        (
+            "metrics_retention",
+            _apply_retention,
+            CronTrigger(hour=0, minute=retention_minute, timezone="UTC"),
+        ),
     ]
     target = prometheus.Target.of(settings)
     if target is not None:
