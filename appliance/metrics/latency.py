@@ -15,13 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from appliance.accounts.users import User
+from appliance.audit import trail
 from appliance.db import Connection, Row
 from appliance.metrics import queries
 from appliance.metrics.collect import UTC
 from appliance.metrics.histogram import Histogram, merge_all
 from appliance.metrics.percentiles import Percentiles, exact, from_histogram
 from appliance.metrics.periods import bucket_start, bucket_starts, next_bucket_start
-from appliance.metrics.thresholds import JUDGE_DURATION_MS, Thresholds, level
+from appliance.metrics.thresholds import JUDGE_DURATION_MS, Thresholds, edited, level
 from appliance.vocabulary import KeyKind, Level
 
 EXACT_UP_TO = timedelta(days=30)
@@ -164,3 +166,45 @@ def _model_percentiles(row: Row) -> Percentiles:
 
 def _seconds(window: timedelta) -> int:
     return int(window.total_seconds())
+
+
+# -- the thresholds an admin sets (migrations/0006_latency_thresholds.sql) -----------------
+
+
+def stored_thresholds(conn: Connection, key_kind: KeyKind) -> Thresholds:
+    """The key kind's thresholds as last saved; the shipped default without a row."""
+    row = queries.latency_thresholds(conn, key_kind)
+    if row is None:
+        return JUDGE_DURATION_MS
+    return Thresholds(row["warning_ms"], row["danger_ms"])
+
+
+def edit_thresholds(
+    conn: Connection,
+    actor: User,
+    source: str,
+    key_kind: KeyKind,
+    warning_ms: float | None,
+    danger_ms: float | None,
+    at: datetime,
+) -> Thresholds:
+    """Store new thresholds and record the old and new values in the audit trail, in one
+    transaction; the thresholds replaced. ThresholdsRefused (nothing stored) for values
+    out of order or range."""
+    new = edited(warning_ms, danger_ms)
+    with conn.transaction():
+        row = queries.locked_latency_thresholds(conn, key_kind)
+        old = JUDGE_DURATION_MS if row is None else Thresholds(row["warning_ms"], row["danger_ms"])
+        queries.store_latency_thresholds(
+            conn, key_kind, new.warning_from, new.danger_from, actor.id, at
+        )
+        trail.record(
+            conn,
+            actor,
+            "latency.thresholds",
+            key_kind,
+            source,
+            old={"warning_ms": old.warning_from, "danger_ms": old.danger_from},
+            new={"warning_ms": new.warning_from, "danger_ms": new.danger_from},
+        )
+    return old

@@ -104,3 +104,34 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a moment must carry its time zone, not be naive: {moment}")
     return moment.astimezone(UTC)
+
+
+# -- the ranges the console's metrics page shows -------------------------------------------
+
+
+def last_days(now: datetime, days: int, granularity: Granularity, zone: ZoneInfo) -> Span:
+    """The last `days` days of completed buckets before `now`: whole local days for daily
+    buckets, the last days * 24 whole UTC hours for hourly ones (the bucket in progress is
+    left out: it is collected only once it is over)."""
+    end = bucket_start(now, granularity, zone)
+    if granularity == "hourly":
+        return Span(end - timedelta(days=days), end)
+    first = as_utc(end).astimezone(zone).date() - timedelta(days=days)
+    return Span(day_start(first, zone), end)
+
+
+def local_days(first: date, last: date, zone: ZoneInfo) -> Span:
+    """The local calendar days `first` to `last`, both included."""
+    if last < first:
+        raise ValueError(f"the last day {last} is before the first {first}")
+    return Span(day_start(first, zone), day_start(last + timedelta(days=1), zone))
+
+
+def shifted_back(span: Span, granularity: Granularity, zone: ZoneInfo) -> Span:
+    """The range just before `span` holding as many buckets: as many UTC hours, or as many
+    local days (a day is 23 or 25 hours when the clocks change, so never a plain shift)."""
+    if granularity == "hourly":
+        return Span(span.start - (span.end - span.start), span.start)
+    first = as_utc(span.start).astimezone(zone).date()
+    days = len(bucket_starts(span.start, span.end, "daily", zone))
+    return Span(day_start(first - timedelta(days=days), zone), span.start)

@@ -426,3 +426,62 @@ def hourly_model_samples(
 def delete_model_samples_before(conn: Connection, before: datetime) -> int:
     cursor = conn.execute("DELETE FROM model_latency_samples WHERE taken_at < %s", (before,))
     return cursor.rowcount
+
+
+# -- what the console's metrics page draws (appliance/metrics/reports.py) -------------------
+
+
+def snapshot_series(
+    conn: Connection,
+    metrics: tuple[Metric, ...],
+    granularity: Granularity,
+    start: datetime,
+    end: datetime,
+) -> list[Row]:
+    """The buckets of `metrics` starting in the span, without their histograms (a page
+    draws values): metric, bucket_start, value, n."""
+    return conn.execute(
+        "SELECT metric, bucket_start, value, n FROM metric_snapshots"
+        " WHERE metric = ANY(%(metrics)s) AND granularity = %(granularity)s"
+        " AND bucket_start >= %(start)s AND bucket_start < %(end)s ORDER BY metric, bucket_start",
+        {"metrics": list(metrics), "granularity": granularity, "start": start, "end": end},
+    ).fetchall()
+
+
+# -- latency thresholds (migrations/0006_latency_thresholds.sql) ---------------------------
+
+
+def latency_thresholds(conn: Connection, key_kind: KeyKind) -> Row | None:
+    """The stored thresholds of a key kind: warning_ms, danger_ms, updated_at, updated_by."""
+    return conn.execute(
+        "SELECT warning_ms, danger_ms, updated_at, updated_by FROM latency_thresholds"
+        " WHERE key_kind = %s",
+        (key_kind,),
+    ).fetchone()
+
+
+def locked_latency_thresholds(conn: Connection, key_kind: KeyKind) -> Row | None:
+    """The same row, locked until the transaction ends: two admins saving at once each
+    record the values they really replaced."""
+    return conn.execute(
+        "SELECT warning_ms, danger_ms FROM latency_thresholds WHERE key_kind = %s FOR UPDATE",
+        (key_kind,),
+    ).fetchone()
+
+
+def store_latency_thresholds(
+    conn: Connection,
+    key_kind: KeyKind,
+    warning_ms: float,
+    danger_ms: float,
+    user_id: int,
+    at: datetime,
+) -> None:
+    conn.execute(
+        "INSERT INTO latency_thresholds (key_kind, warning_ms, danger_ms, updated_at,"
+        " updated_by) VALUES (%(kind)s, %(warning)s, %(danger)s, %(at)s, %(user)s)"
+        " ON CONFLICT (key_kind) DO UPDATE SET warning_ms = EXCLUDED.warning_ms,"
+        " danger_ms = EXCLUDED.danger_ms, updated_at = EXCLUDED.updated_at,"
+        " updated_by = EXCLUDED.updated_by",
+        {"kind": key_kind, "warning": warning_ms, "danger": danger_ms, "at": at, "user": user_id},
+    )

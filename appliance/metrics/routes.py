@@ -23,21 +23,23 @@ from appliance import queue
 from appliance.accounts.routes import require_admin
 from appliance.db import Connection, Row
 from appliance.injected import Broker, Config, CurrentUser, Db
-from appliance.metrics import compare, exposition, latency, prometheus, queries, status
+from appliance.metrics import compare, exposition, queries, reports
 from appliance.metrics.exposition import BucketCount
 from appliance.metrics.histogram import Histogram, merge_all
-from appliance.metrics.percentiles import P95, Percentiles
+from appliance.metrics.percentiles import P95
 from appliance.metrics.periods import Span, bucket_starts, period_span, previous_span
-from appliance.metrics.thresholds import JUDGE_DURATION_MS
+from appliance.metrics.reports import (
+    CollectionStatusReport,
+    LatencyHistory,
+    LatencyReport,
+)
 from appliance.responses import errors
 from appliance.settings import Settings
 from appliance.vocabulary import (
     METRICS,
-    CollectionStatus,
     Granularity,
     KeyKind,
     LatencyWindow,
-    Level,
     Metric,
     Period,
 )
@@ -45,15 +47,6 @@ from appliance.vocabulary import (
 log = logging.getLogger(__name__)
 Bounds = tuple[float, ...]
 
-# Latency windows as the issue names them; defined here, the only place that reads them.
-WINDOWS: dict[LatencyWindow, timedelta] = {
-    "5m": timedelta(minutes=5),
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "90d": timedelta(days=90),
-}
 # The two metrics whose value is a percentile: a period's is read from its buckets'
 # merged histograms, never averaged.
 PERCENTILE_METRICS: frozenset[Metric] = frozenset({"judge_duration_p95", "queue_wait_p95"})
@@ -142,81 +135,6 @@ class PeriodComparison(msgspec.Struct):
     previous_average: float | None
     change_percent: float | None
     merged_p95: bool
-
-
-class CollectionFailure(msgspec.Struct):
-    """A bucket that could not be collected (metric, granularity and bucket_start set), or
-    a job run that ended in an error (those three null)."""
-
-    job: str
-    metric: Metric | None
-    granularity: Granularity | None
-    bucket_start: datetime | None
-    error: str
-    failed_at: datetime
-
-
-class CollectionStatusReport(msgspec.Struct):
-    """`last_collection_at`: the last successful snapshot run; `last_success_at`: the last
-    successful run of any metrics job (latency every 5 minutes), which `status` is judged
-    by; `failure_count_24h`: buckets that failed plus job runs that failed."""
-
-    status: CollectionStatus
-    last_collection_at: datetime | None
-    last_success_at: datetime | None
-    next_collection_at: datetime
-    failure_count_24h: int
-    recent_failures: list[CollectionFailure]
-
-
-class KeyLatencyView(msgspec.Struct):
-    """One key's judge-duration percentiles in milliseconds (null when idle), the level of
-    its p95, and `stale` when its newest sample is older than 15 minutes (or absent)."""
-
-    key: str
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    count: int
-    newest_at: datetime | None
-    stale: bool
-    level: Level | None
-
-
-class LatencyReport(msgspec.Struct):
-    """`exact` is false for windows over 30 days (merged rollups, within 1%). `by=model`
-    lists the models pulled from a Prometheus (`python -m appliance metrics collect
-    --prometheus-url`, or ARENA_PROMETHEUS_URL): each one's newest sample of exactly this
-    window as Prometheus computed it (interpolated within buckets, so never `exact`),
-    `newest_at` when it was taken; windows 5m, 1h, 24h and 7d only."""
-
-    by: KeyKind
-    window: LatencyWindow
-    start: datetime
-    end: datetime
-    exact: bool
-    warning_from_ms: float
-    danger_from_ms: float
-    items: list[KeyLatencyView]
-
-
-class HourLatencyView(msgspec.Struct):
-    start: datetime
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    count: int
-
-
-class LatencyHistory(msgspec.Struct):
-    """The last `hours` UTC hours of one key, oldest first; an hour without samples (or
-    past the rollups' retention, or of an unknown key) has null percentiles. A model's
-    hour is its newest 1-hour sample taken in that hour, as Prometheus computed it."""
-
-    by: KeyKind
-    key: str
-    hours: int
-    points: list[HourLatencyView]
 
 
 # -- parameters ----------------------------------------------------------------------------
@@ -365,18 +283,7 @@ def collection_status(
     """Whether collection keeps up: healthy, degraded or failing (see metrics/status.py),
     the last and next snapshot run, and the newest `limit` failures."""
     require_admin(user)
-    at, jobs = now(), list(status.METRICS_JOBS)
-    last = queries.last_successes(conn, jobs, status.SNAPSHOT_JOB)
-    failures = queries.collection_failures_since(conn, jobs, at - status.FAILURE_WINDOW)
-    recent = queries.recent_collection_failures(conn, jobs, limit)
-    return CollectionStatusReport(
-        status=status.classify(at, last["any_at"], failures),
-        last_collection_at=last["main_at"],
-        last_success_at=last["any_at"],
-        next_collection_at=status.next_snapshot_at(at),
-        failure_count_24h=failures,
-        recent_failures=[msgspec.convert(row, CollectionFailure) for row in recent],
-    )
+    return reports.collection_status(conn, now(), limit)
 
 
 # -- latency -------------------------------------------------------------------------------
@@ -392,31 +299,10 @@ def latency_percentiles(
     """p50, p95 and p99 of the judge duration per key over the window ending now, each
     with the level of its p95 and a stale flag."""
     require_admin(user)
-    at, length, thresholds = now(), WINDOWS[window], JUDGE_DURATION_MS
-    if by == "model" and window not in prometheus.RANGES:
-        raise _bad("window", f"by=model has the windows {', '.join(prometheus.RANGES)}")
-    found = (
-        latency.window_latency(conn, at, length, thresholds)
-        if by == "problem"
-        else latency.model_window_latency(conn, at, length, thresholds)
-    )
-    return LatencyReport(
-        by,
-        window,
-        at - length,
-        at,
-        by == "problem" and length <= latency.EXACT_UP_TO,
-        thresholds.warning_from,
-        thresholds.danger_from,
-        [_key_view(item) for item in found],
-    )
-
-
-def _key_view(item: latency.KeyLatency) -> KeyLatencyView:
-    p = item.percentiles
-    return KeyLatencyView(
-        item.key, p.p50, p.p95, p.p99, p.count, item.newest_at, item.stale, item.level
-    )
+    try:
+        return reports.latency_report(conn, by, window, now())
+    except ValueError as exc:
+        raise _bad("window", str(exc)) from exc
 
 
 @get("/api/v1/metrics/latency/history", sync_to_thread=True, responses=errors(400, 401, 403))
@@ -430,16 +316,7 @@ def latency_history(
     """The p50/p95/p99 of one key for each of the last `hours` UTC hours, from the hourly
     rollups (as fresh as the last 5-minute latency run)."""
     require_admin(user)
-    hours_ = (
-        latency.latency_history(conn, now(), hours, key)
-        if by == "problem"
-        else latency.model_latency_history(conn, now(), hours, key)
-    )
-    return LatencyHistory(by, key, hours, [_hour_view(h.start, h.percentiles) for h in hours_])
-
-
-def _hour_view(start: datetime, p: Percentiles) -> HourLatencyView:
-    return HourLatencyView(start, p.p50, p.p95, p.p99, p.count)
+    return reports.latency_history(conn, by, key, hours, now())
 
 
 # -- Prometheus ----------------------------------------------------------------------------

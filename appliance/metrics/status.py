@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from appliance.metrics.collect import SNAPSHOT_AFTER_HOUR, UTC
+from appliance.metrics.collect import SNAPSHOT_AFTER_HOUR, SNAPSHOT_JOB, UTC
 from appliance.metrics.periods import bucket_start
 from appliance.vocabulary import CollectionStatus
 
@@ -28,8 +28,7 @@ FAILURE_WINDOW = timedelta(hours=24)
 
 # The scheduler's job names (appliance/metrics/collect.py): the snapshot job is "the
 # collection"; every one of them shows that collection runs.
-SNAPSHOT_JOB = "metrics_snapshots"
-METRICS_JOBS = ("metrics_snapshots", "metrics_latency", "metrics_retention", "metrics_models")
+METRICS_JOBS = (SNAPSHOT_JOB, "metrics_latency", "metrics_retention", "metrics_models")
 
 
 def classify(now: datetime, last_success_at: datetime | None, failures: int) -> CollectionStatus:

@@ -14,7 +14,8 @@ from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from appliance import db
-from appliance.metrics import collect, compare, queries, routes
+from appliance.accounts.users import authenticate
+from appliance.metrics import collect, compare, latency, queries, routes
 from appliance.metrics.collect import Retention
 from appliance.metrics.histogram import Histogram
 from appliance.metrics.percentiles import exact
@@ -518,6 +519,18 @@ def test_latency_per_problem_has_exact_percentiles_a_level_and_a_stale_flag(
     }
     five = ok(api, admin_token, "/api/v1/metrics/latency", window="5m")
     assert {i["key"]: i["count"] for i in five["items"]}["mini-clamp"] == 1
+
+
+def test_latency_levels_follow_the_thresholds_an_admin_stored(
+    api: TestClient[Any], admin_token: str, conn: db.Connection
+) -> None:
+    judged(conn)
+    admin = authenticate(conn, f"Bearer {admin_token}")
+    latency.edit_thresholds(conn, admin, "127.0.0.1", "problem", 2000.0, 3000.0, NOW)
+    body = ok(api, admin_token, "/api/v1/metrics/latency", window="1h")
+    assert (body["warning_from_ms"], body["danger_from_ms"]) == (2000.0, 3000.0)
+    clamp = next(item for item in body["items"] if item["key"] == "mini-clamp")
+    assert clamp["level"] == "good"
 
 
 def test_latency_over_90_days_comes_from_the_rollups(

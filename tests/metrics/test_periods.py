@@ -14,9 +14,12 @@ from appliance.metrics.periods import (
     bucket_start,
     bucket_starts,
     day_start,
+    last_days,
+    local_days,
     next_bucket_start,
     period_span,
     previous_span,
+    shifted_back,
     with_gaps,
 )
 
@@ -142,3 +145,34 @@ def test_a_week_holding_the_spring_clock_change_is_an_hour_shorter() -> None:
     assert before == Span(utc(2026, 3, 22, 23), utc(2026, 3, 29, 22))
     assert before.end == week.start
     assert before.end - before.start == timedelta(hours=167)
+
+
+# -- the console's ranges ------------------------------------------------------------------
+
+
+def test_the_last_days_end_with_the_last_completed_bucket() -> None:
+    at = utc(2026, 11, 30, 3, 30)
+    assert last_days(at, 7, "hourly", SEOUL) == Span(utc(2026, 11, 23, 3), utc(2026, 11, 30, 3))
+    # 12:30 in Seoul: today began at 15:00 UTC yesterday and is not over.
+    assert last_days(at, 7, "daily", SEOUL) == Span(utc(2026, 11, 22, 15), utc(2026, 11, 29, 15))
+
+
+def test_local_days_include_the_last_day_and_refuse_a_reversed_range() -> None:
+    span = local_days(date(2026, 11, 1), date(2026, 11, 2), SEOUL)
+    assert span == Span(utc(2026, 10, 31, 15), utc(2026, 11, 2, 15))
+    with pytest.raises(ValueError, match="before the first"):
+        local_days(date(2026, 11, 2), date(2026, 11, 1), SEOUL)
+
+
+def test_the_range_before_holds_as_many_local_days_across_a_clock_change() -> None:
+    # The week after Berlin's fall-back Sunday (27 October 2024) against the week of it.
+    span = local_days(date(2024, 10, 28), date(2024, 11, 3), BERLIN)
+    before = shifted_back(span, "daily", BERLIN)
+    assert before == Span(day_start(date(2024, 10, 21), BERLIN), span.start)
+    assert len(bucket_starts(before.start, before.end, "daily", BERLIN)) == 7
+    assert before.end - before.start == timedelta(days=7, hours=1)
+
+
+def test_the_hours_before_are_as_many_utc_hours() -> None:
+    span = Span(utc(2026, 11, 29), utc(2026, 11, 30))
+    assert shifted_back(span, "hourly", SEOUL) == Span(utc(2026, 11, 28), utc(2026, 11, 29))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.metrics.thresholds import JUDGE_DURATION_MS, Thresholds, level
+from appliance.metrics.thresholds import (
+    JUDGE_DURATION_MS,
+    MAX_MS,
+    Thresholds,
+    ThresholdsRefused,
+    edited,
+    level,
+)
 from appliance.vocabulary import LEVELS
 
 
@@ -35,3 +42,25 @@ def test_equal_thresholds_skip_the_warning() -> None:
 def test_thresholds_out_of_order_are_refused(warning, danger) -> None:
     with pytest.raises(ValueError, match="warning_from"):
         Thresholds(warning, danger)
+
+
+def test_an_edit_keeps_a_warning_band_below_danger() -> None:
+    assert edited(400, 600) == Thresholds(400.0, 600.0)
+
+
+@pytest.mark.parametrize(
+    ("warning", "danger", "reason"),
+    [
+        (2000.0, 2000.0, "out_of_order"),
+        (3000.0, 2000.0, "out_of_order"),
+        (0.0, 10.0, "not_positive"),
+        (None, 10.0, "not_a_number"),
+        (float("nan"), 10.0, "not_a_number"),
+        (1000.0, float("inf"), "not_a_number"),
+        (1000.0, MAX_MS + 1, "too_large"),
+    ],
+)
+def test_an_edit_out_of_order_or_range_is_refused_with_its_reason(warning, danger, reason) -> None:
+    with pytest.raises(ThresholdsRefused) as refused:
+        edited(warning, danger)
+    assert refused.value.reason == reason
