@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -146,40 +146,45 @@ def readable(exc: msgspec.ValidationError) -> str:
 
 def from_directory(folder: Path) -> ProblemBundle:
     """Read one catalog folder (DESIGN.md section 5)."""
+    mutant_files = {path.stem for path in (folder / "mutants").glob("*.py")}
+    return from_files(folder.name, lambda name: (folder / name).read_text(), mutant_files)
+
+
+def from_files(
+    folder_name: str, read: Callable[[str], str], mutant_files: Collection[str]
+) -> ProblemBundle:
+    """A catalog folder given as `read(relative path)` and the stems of its mutants/*.py,
+    wherever it is kept (on disk, in an uploaded archive). `read` raises OSError for a
+    missing file; the folder must be named as the slug."""
     try:
-        meta = tomllib.loads((folder / "problem.toml").read_text())
+        meta = tomllib.loads(read("problem.toml"))
         data = dict(meta)
-        data["description_md"] = (folder / "description.md").read_text()
-        data["golden_code"] = (folder / "golden.py").read_text()
-        data["reference_tests"] = (folder / "reference_test.py").read_text()
-        data["mutants"] = _with_code(folder, meta.get("mutants"))
+        data["description_md"] = read("description.md")
+        data["golden_code"] = read("golden.py")
+        data["reference_tests"] = read("reference_test.py")
+        data["mutants"] = _with_code(read, meta.get("mutants"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise Invalid(f"{folder.name}: {exc}") from exc
+        raise Invalid(f"{folder_name}: {exc}") from exc
     bundle = from_mapping(data)
-    _check_mutant_files(folder, bundle)
-    if bundle.slug != folder.name:
-        raise Invalid(f"{folder.name}: slug {bundle.slug!r} differs from the folder name")
+    undeclared = set(mutant_files) - {m.name for m in bundle.mutants}
+    if undeclared:
+        raise Invalid(f"{folder_name}: mutant files without an entry: {sorted(undeclared)}")
+    if bundle.slug != folder_name:
+        raise Invalid(f"{folder_name}: slug {bundle.slug!r} differs from the folder name")
     return bundle
 
 
-def _with_code(folder: Path, mutants: Any) -> Any:
+def _with_code(read: Callable[[str], str], mutants: Any) -> Any:
     """The `[[mutants]]` entries with the code of their files; anything else as it is, for
     the body's types to refuse."""
     if not isinstance(mutants, list):
         return mutants
     return [
-        {**entry, "code": (folder / "mutants" / f"{entry.get('name')}.py").read_text()}
+        {**entry, "code": read(f"mutants/{entry.get('name')}.py")}
         if isinstance(entry, Mapping)
         else entry
         for entry in mutants
     ]
-
-
-def _check_mutant_files(folder: Path, bundle: ProblemBundle) -> None:
-    files = {path.stem for path in (folder / "mutants").glob("*.py")}
-    undeclared = files - {m.name for m in bundle.mutants}
-    if undeclared:
-        raise Invalid(f"{folder.name}: mutant files without an entry: {sorted(undeclared)}")
 
 
 def check(bundle: ProblemBundle) -> None:

@@ -142,15 +142,23 @@ def mark_published(conn: Connection, version_id: int) -> Row | None:
     ).fetchone()
 
 
-def retire_current(conn: Connection, problem_id: int) -> None:
-    conn.execute(
+def retire_current(conn: Connection, problem_id: int) -> Row | None:
+    """The problem's current version becomes retired; its number, None when there was none."""
+    return conn.execute(
         "UPDATE problem_versions SET status = 'retired' WHERE id ="
-        " (SELECT current_version_id FROM problems WHERE id = %s)",
+        " (SELECT current_version_id FROM problems WHERE id = %s) RETURNING number",
         (problem_id,),
-    )
+    ).fetchone()
 
 
-def set_current(conn: Connection, problem_id: int, version_id: int) -> None:
+def problem_for_update(conn: Connection, slug: str) -> Row | None:
+    """The problem's id and current version, locked against a concurrent publish."""
+    return conn.execute(
+        "SELECT id, current_version_id FROM problems WHERE slug = %s FOR UPDATE", (slug,)
+    ).fetchone()
+
+
+def set_current(conn: Connection, problem_id: int, version_id: int | None) -> None:
     conn.execute(
         "UPDATE problems SET current_version_id = %s WHERE id = %s", (version_id, problem_id)
     )
@@ -194,4 +202,74 @@ def versions_awaiting_validation(conn: Connection, older_than_s: float) -> list[
         "SELECT id FROM problem_versions WHERE status = 'validating'"
         " AND created_at < now() - make_interval(secs => %s)",
         (older_than_s,),
+    ).fetchall()
+
+
+# Every problem with its latest version (the one authors work on) and its published one.
+# The lateral subquery reads one row through the (problem_id, number) unique index.
+_LATEST = (
+    " FROM problems p CROSS JOIN LATERAL (SELECT v.id, v.number, v.title, v.difficulty,"
+    " v.tags, v.status FROM problem_versions v WHERE v.problem_id = p.id"
+    " ORDER BY v.number DESC LIMIT 1) v"
+    " LEFT JOIN problem_versions c ON c.id = p.current_version_id"
+    " WHERE (%(pattern)s::text IS NULL OR p.slug ILIKE %(pattern)s OR v.title ILIKE %(pattern)s)"
+    " AND (%(difficulty)s::text IS NULL OR v.difficulty = %(difficulty)s)"
+    " AND (%(status)s::text IS NULL OR v.status = %(status)s)"
+)
+
+
+def like_pattern(text: str | None) -> str | None:
+    """`text` anywhere, its LIKE wildcards taken literally; None for no filter."""
+    if not text or not text.strip():
+        return None
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def count_problems(
+    conn: Connection, text: str | None, difficulty: Difficulty | None, status: VersionStatus | None
+) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n" + _LATEST,
+        {"pattern": like_pattern(text), "difficulty": difficulty, "status": status},
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def list_problems(
+    conn: Connection,
+    text: str | None,
+    difficulty: Difficulty | None,
+    status: VersionStatus | None,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    """A page of every problem (published or not), by slug, for authors."""
+    return conn.execute(
+        "SELECT p.slug, v.title, v.difficulty, v.tags, v.status, v.number AS latest,"
+        " c.number AS published,"
+        " (SELECT count(*) FROM mutants m WHERE m.version_id = v.id) AS mutant_count"
+        + _LATEST
+        + " ORDER BY p.slug LIMIT %(limit)s OFFSET %(offset)s",
+        {
+            "pattern": like_pattern(text),
+            "difficulty": difficulty,
+            "status": status,
+            "limit": limit,
+            "offset": offset,
+        },
+    ).fetchall()
+
+
+MAX_HISTORY = 500
+
+
+def history(conn: Connection, slug: str) -> list[Row]:
+    """The problem's versions, newest first, with who created each."""
+    return conn.execute(
+        "SELECT v.number, v.status, v.created_at, v.validated_at, v.published_at,"
+        " u.name AS created_by FROM problem_versions v JOIN problems p ON p.id = v.problem_id"
+        " LEFT JOIN users u ON u.id = v.created_by WHERE p.slug = %s"
+        " ORDER BY v.number DESC LIMIT %s",
+        (slug, MAX_HISTORY),
     ).fetchall()

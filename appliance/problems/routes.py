@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from appliance import queue
+from appliance.audit.trail import Actor
 from appliance.db import Row
 from appliance.errors import Forbidden, NotFound
 from appliance.injected import Broker, CurrentUser, Db
@@ -145,6 +145,12 @@ def require_author(user: CurrentUser) -> None:
         raise Forbidden("this needs the author or admin role")
 
 
+def author_actor(user: CurrentUser, request: Request[Any, Any, Any]) -> Actor:
+    """The author or admin making the request, as the audit trail records them."""
+    require_author(user)
+    return Actor(user, request.client.host if request.client else "unknown")
+
+
 @get("/api/v1/problems", sync_to_thread=True, responses=errors(400, 401))
 def list_problems(
     user: CurrentUser,
@@ -204,13 +210,15 @@ def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
     responses=errors(400, 401, 403, 413, 422),
 )
 def create_problem(
-    data: JSONBody[BundleBody], user: CurrentUser, conn: Db, broker: Broker
+    data: JSONBody[BundleBody],
+    user: CurrentUser,
+    conn: Db,
+    broker: Broker,
+    request: Request[Any, Any, Any],
 ) -> CreatedVersion:
     """A new problem, or a new version of one whose content changed; validation is queued."""
-    require_author(user)
-    ref = versions.add_version(conn, from_body(data), created_by=user.id)
-    if ref.status == "validating":
-        queue.enqueue_validation(broker, ref.id)
+    by = author_actor(user, request)
+    ref = versions.create(conn, broker, from_body(data), by)
     return CreatedVersion(ref.slug, ref.number, ref.status, ref.created)
 
 
@@ -265,11 +273,14 @@ def _mutant(mutant: Row) -> MutantDetail:
     responses=errors(400, 401, 403, 404, 409),
 )
 def publish_version(
-    slug: SlugPath, number: VersionNumber, user: CurrentUser, conn: Db
+    slug: SlugPath,
+    number: VersionNumber,
+    user: CurrentUser,
+    conn: Db,
+    request: Request[Any, Any, Any],
 ) -> VersionSummary:
     """Make a valid version current; 409 unless it is valid."""
-    require_author(user)
-    versions.publish(conn, slug, number)
+    versions.publish_by(conn, slug, number, author_actor(user, request))
     return VersionSummary(slug, number, "published")
 
 

@@ -1,11 +1,18 @@
-"""Creating and publishing problem versions (DESIGN.md 4.5); validating them is a job
-(problems/jobs.py), so this module needs no Docker."""
+"""Creating, publishing and retiring problem versions (DESIGN.md 4.5); validating them is
+a job (problems/jobs.py), queued here, so this module needs no Docker. What an author or
+an admin does (through the API or the console) is recorded in the audit trail within the
+same transaction."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
+import redis
+
+from appliance import queue
+from appliance.audit import trail
+from appliance.audit.trail import Actor
 from appliance.db import Connection
 from appliance.errors import Conflict, NotFound
 from appliance.problems import queries
@@ -42,6 +49,18 @@ def add_version(conn: Connection, bundle: ProblemBundle, created_by: int | None)
     return VersionRef(row["id"], bundle.slug, row["number"], row["status"], True)
 
 
+def create(conn: Connection, broker: redis.Redis, bundle: ProblemBundle, by: Actor) -> VersionRef:
+    """An author's new problem or version (POST /api/v1/problems, the console), recorded;
+    its validation is queued once committed, so the worker finds the row."""
+    with conn.transaction():
+        ref = add_version(conn, bundle, created_by=by.user.id)
+        target = f"{ref.slug} v{ref.number}"
+        trail.record_by(conn, by, "problem.create", target, created=ref.created)
+    if ref.status == "validating":
+        queue.enqueue_validation(broker, ref.id)
+    return ref
+
+
 def shuffled_labels(count: int) -> list[int]:
     """Labels 1..count in a random order, drawn once per version (DESIGN.md 4.4): a label
     tells a learner nothing about a mutant's name, weight or place in the catalog."""
@@ -63,3 +82,26 @@ def publish(conn: Connection, slug: str, number: int) -> None:
             raise Conflict(f"version {number} of {slug} is {version['status']}, not valid")
         queries.retire_current(conn, row["problem_id"])
         queries.set_current(conn, row["problem_id"], version["id"])
+
+
+def publish_by(conn: Connection, slug: str, number: int, by: Actor) -> None:
+    """publish, by an author or an admin, recorded."""
+    with conn.transaction():
+        publish(conn, slug, number)
+        trail.record_by(conn, by, "problem.publish", f"{slug} v{number}")
+
+
+def retire(conn: Connection, slug: str, by: Actor) -> int:
+    """Withdraw a published problem: its current version is retired and it has none, so
+    learners no longer see it and new submissions are refused (submissions already made
+    keep their version). Publishing a version again brings it back. The retired number."""
+    with conn.transaction():
+        problem = queries.problem_for_update(conn, slug)
+        if problem is None:
+            raise NotFound(f"no problem {slug!r}")
+        retired = queries.retire_current(conn, problem["id"])
+        if retired is None:
+            raise Conflict(f"{slug} has no published version to retire")
+        queries.set_current(conn, problem["id"], None)
+        trail.record_by(conn, by, "problem.retire", f"{slug} v{retired['number']}")
+    return int(retired["number"])
