@@ -62,6 +62,7 @@ class SubmissionDetail(msgspec.Struct):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    rejudge_of: str | None  # the submission of the same suite that this one judges again
 
 
 def detail(
@@ -108,6 +109,7 @@ def detail(
         created_at=row["created_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        rejudge_of=str(row["rejudge_of"]) if row["rejudge_of"] else None,
     )
 
 

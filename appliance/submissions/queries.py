@@ -11,7 +11,7 @@ from appliance.vocabulary import Status
 DETAIL_COLUMNS = (
     "s.id, s.user_id, s.status, s.reason, s.error_detail, s.score, s.killed_weight,"
     " s.total_weight, s.killed_count, s.total_count, s.attempts, s.created_at, s.started_at,"
-    " s.finished_at, s.version_id, v.number AS version, p.slug AS problem"
+    " s.finished_at, s.version_id, s.rejudge_of, v.number AS version, p.slug AS problem"
 )
 
 
@@ -200,3 +200,100 @@ def pending_ids(conn: Connection, older_than_s: float) -> list[Row]:
         " AND created_at < now() - make_interval(secs => %s) ORDER BY created_at",
         (older_than_s,),
     ).fetchall()
+
+
+# The console's filters (reading.Filters), each a condition only when it is given, so that
+# PostgreSQL plans every combination on the index that serves it (migration 0007). Problem
+# and user resolve to ids in a subquery: a page and its count read submissions alone.
+_FILTERS = {
+    "status": "s.status = %(status)s",
+    "reason": "s.reason = %(reason)s",
+    "problem": "s.version_id IN (SELECT v.id FROM problem_versions v"
+    " JOIN problems p ON p.id = v.problem_id WHERE p.slug = %(problem)s)",
+    "user": "s.user_id IN (SELECT u.id FROM users u WHERE u.name ILIKE %(user)s)",
+    "since": "s.created_at >= %(since)s",
+    "until": "s.created_at < %(until)s",
+}
+
+
+def _where(filters: Mapping[str, Any]) -> str:
+    given = [condition for key, condition in _FILTERS.items() if filters.get(key) is not None]
+    return " WHERE " + " AND ".join(given) if given else ""
+
+
+def count_matching(conn: Connection, filters: Mapping[str, Any]) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM submissions s" + _where(filters), filters
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def page_matching(
+    conn: Connection, filters: Mapping[str, Any], newest_first: bool, limit: int, offset: int
+) -> list[Row]:
+    order = "DESC" if newest_first else "ASC"
+    return conn.execute(
+        "SELECT s.id, u.name AS user_name, p.slug AS problem, v.number AS version, s.status,"
+        " s.reason, s.score, s.killed_weight, s.total_weight, s.created_at, s.finished_at,"
+        " s.rejudge_of FROM submissions s JOIN users u ON u.id = s.user_id"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        + _where(filters)
+        + f" ORDER BY s.created_at {order}, s.id {order} LIMIT %(limit)s OFFSET %(offset)s",
+        {**filters, "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def problem_slugs(conn: Connection) -> list[str]:
+    rows = conn.execute("SELECT slug FROM problems ORDER BY slug").fetchall()
+    return [row["slug"] for row in rows]
+
+
+def review(conn: Connection, submission_id: str) -> Row | None:
+    """The detail's columns, and what only an admin reads: who, the code, the attempts,
+    and which submission this one judges again."""
+    return conn.execute(
+        f"SELECT {DETAIL_COLUMNS}, u.name AS user_name, s.code"
+        " FROM submissions s JOIN users u ON u.id = s.user_id"
+        " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
+        " WHERE s.id = %s",
+        (submission_id,),
+    ).fetchone()
+
+
+def rejudges_of(conn: Connection, submission_id: str) -> list[Row]:
+    return conn.execute(
+        "SELECT id, status, score, created_at FROM submissions WHERE rejudge_of = %s"
+        " ORDER BY created_at, id",
+        (submission_id,),
+    ).fetchall()
+
+
+def lock_judged(conn: Connection, submission_id: str) -> Row | None:
+    """The submission, locked until the transaction ends: two rejudges of it queue up."""
+    return conn.execute(
+        "SELECT id, status, score, reason FROM submissions WHERE id = %s FOR UPDATE",
+        (submission_id,),
+    ).fetchone()
+
+
+def rejudge_in_flight(conn: Connection, submission_id: str) -> Row | None:
+    return conn.execute(
+        "SELECT id FROM submissions WHERE rejudge_of = %s AND status IN ('PENDING', 'RUNNING')"
+        " LIMIT 1",
+        (submission_id,),
+    ).fetchone()
+
+
+def insert_rejudge(conn: Connection, submission_id: str) -> Row | None:
+    """A new PENDING submission of the same suite, by the same user, to the same version."""
+    return conn.execute(
+        "INSERT INTO submissions (user_id, version_id, code, code_sha256, rejudge_of)"
+        " SELECT user_id, version_id, code, code_sha256, id FROM submissions WHERE id = %s"
+        " RETURNING id, created_at",
+        (submission_id,),
+    ).fetchone()
+
+
+def status_of(conn: Connection, submission_id: str) -> Status | None:
+    row = conn.execute("SELECT status FROM submissions WHERE id = %s", (submission_id,)).fetchone()
+    return row["status"] if row else None

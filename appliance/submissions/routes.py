@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-import uuid
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
-import redis
 from litestar import get, post
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from appliance import queue, ratelimit
+from appliance import ratelimit
 from appliance.db import Row
 from appliance.errors import Conflict, NotFound, Overloaded, PayloadTooLarge, RateLimited
 from appliance.injected import Broker, Config, CurrentUser, Db
@@ -23,12 +20,10 @@ from appliance.problems.bundle import NO_NUL, SLUG
 from appliance.problems.routes import Page, PageSize, SlugQuery
 from appliance.responses import errors
 from appliance.settings import Settings
-from appliance.submissions import queries
-from appliance.submissions.detail import SubmissionDetail, detail
+from appliance.submissions import intake, queries, reading
+from appliance.submissions.detail import SubmissionDetail
 from appliance.vocabulary import FailureReason, Status
 
-log = logging.getLogger(__name__)
-BACKLOG_RETRY_AFTER_S = 30
 MAX_IDEMPOTENCY_KEY = 200
 
 
@@ -90,7 +85,7 @@ def _admit(conn: Db, broker: Broker, settings: Settings, user: CurrentUser) -> N
     if wait is not None:
         raise RateLimited(f"more than {settings.rate_limit_per_minute} submissions a minute", wait)
     if queries.count_pending(conn) >= settings.max_pending:
-        raise Overloaded("the judging backlog is full", BACKLOG_RETRY_AFTER_S)
+        raise Overloaded("the judging backlog is full", intake.BACKLOG_RETRY_AFTER_S)
 
 
 @post(
@@ -123,24 +118,14 @@ def submit(
         row = _replay(conn, user, key, digest, data.problem)
         assert row is not None
         return _accepted(row, data.problem, row["version"])
-    _enqueue(broker, str(row["id"]))
+    intake.enqueue(broker, str(row["id"]))
     return _accepted(row, data.problem, version["number"])
-
-
-def _enqueue(broker: Broker, submission_id: str) -> None:
-    """Queue it; if Redis is down the row stays PENDING and the scheduler queues it later."""
-    try:
-        queue.enqueue_submission(broker, submission_id)
-    except redis.RedisError as exc:
-        log.warning("submission %s stored but not queued yet: %s", submission_id, exc)
 
 
 def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
     """The submission if this user may see it; 404 otherwise, so ids do not leak."""
-    try:
-        uuid.UUID(submission_id)
-    except ValueError:
-        raise NotFound(f"no submission {submission_id!r}") from None
+    if not reading.is_submission_id(submission_id):
+        raise NotFound(f"no submission {submission_id!r}")
     row = queries.detail(conn, submission_id)
     if row is None or (row["user_id"] != user.id and not user.is_admin):
         raise NotFound(f"no submission {submission_id!r}")
@@ -157,13 +142,7 @@ def submission_detail(
 ) -> SubmissionDetail:
     """Status, score, per-variant verdicts and the kill matrix of one submission."""
     row = _visible(conn, user, submission_id)
-    return detail(
-        row,
-        queries.variant_runs(conn, submission_id),
-        queries.test_rows(conn, submission_id),
-        problem_queries.mutants_of(conn, row["version_id"]),
-        reveal_names=user.role in ("admin", "author"),
-    )
+    return reading.stored_detail(conn, row, reveal_names=user.role in ("admin", "author"))
 
 
 @get("/api/v1/submissions", sync_to_thread=True, responses=errors(400, 401))

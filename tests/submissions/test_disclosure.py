@@ -84,6 +84,7 @@ ROW = dict.fromkeys(
         "created_at",
         "started_at",
         "finished_at",
+        "rejudge_of",
     )
 ) | {"id": "00000000-0000-0000-0000-000000000001"}
 VARIANTS = [
