@@ -1,5 +1,5 @@
-# The appliance image (DESIGN.md 2 and 10): API, RQ workers, scheduler, migrations and the
-# bundled PostgreSQL 15 and Redis, run by supervisord under tini.
+# The appliance image (DESIGN.md 2 and 10): API, admin console, RQ workers, scheduler,
+# migrations and the bundled PostgreSQL 15 and Redis, run by supervisord under tini.
 #
 # Build from the repository root after ops/offline-wheels/build.sh (ops/build-images.sh does both):
 #   docker build --build-arg BASE_IMAGE=arena/base:bookworm --build-arg ARENA_VERSION=0.1.0 \
@@ -11,10 +11,13 @@
 # reachable from inside a build, nor on the hosts this image is for).
 #
 # Run (bundled PostgreSQL and Redis, data in the volume):
-#   docker run -d --name arena -p 8000:8000 -v arena-data:/var/lib/arena \
+#   docker run -d --name arena -p 8000:8000 -p 8080:8080 -v arena-data:/var/lib/arena \
 #       -v /var/run/docker.sock:/var/run/docker.sock arena/appliance:latest
 #   docker exec arena python -m appliance users create admin --role admin   # prints a token
+#   echo 'a long password' | docker exec -i arena python -m appliance users set-password admin --password-stdin
 #   docker exec arena supervisorctl status
+# The console is then on http://HOST:8080 (its session secret is generated on first boot in
+# the volume, secrets/console-secret; -e ARENA_CONSOLE_SECRET=... overrides it).
 # (`docker exec` runs as root: it reads the bundled services' passwords from
 # ARENA_DATABASE_PASSWORD_FILE and ARENA_REDIS_PASSWORD_FILE, ignored when the URLs are set.)
 # External services: -e ARENA_DATABASE_URL=postgresql://... -e ARENA_REDIS_URL=redis://...
@@ -71,13 +74,14 @@ RUN groupadd --system --gid 901 postgres \
 
 COPY --from=venv /opt/arena/venv /opt/arena/venv
 COPY appliance/ /opt/arena/app/appliance/
+COPY ui/ /opt/arena/app/ui/
 COPY migrations/ /opt/arena/app/migrations/
 COPY catalog/ /opt/arena/app/catalog/
 COPY ops/bundled-init.sh /opt/arena/app/ops/
 COPY ops/supervisor/ /opt/arena/app/ops/supervisor/
 # `supervisorctl status` inside the container finds the configuration here.
 COPY ops/supervisor/supervisorctl.conf /etc/supervisord.conf
-RUN /opt/arena/venv/bin/python -m compileall -q /opt/arena/app/appliance \
+RUN /opt/arena/venv/bin/python -m compileall -q /opt/arena/app/appliance /opt/arena/app/ui \
     && chmod -R a+rX /opt/arena/app \
     && mkdir -p /var/lib/arena
 
@@ -96,7 +100,8 @@ ENV PATH=/opt/arena/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
     ARENA_GIT_SHA=${GIT_SHA}
 WORKDIR /opt/arena/app
 VOLUME ["/var/lib/arena"]
-EXPOSE 8000
+# 8000: the API; 8080: the admin console.
+EXPOSE 8000 8080
 # Migrations and a first worker heartbeat take a few seconds; a first boot also creates the
 # PostgreSQL cluster.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \

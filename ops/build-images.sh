@@ -26,7 +26,7 @@ OUR_BASE=arena/base:bookworm
 JUDGE_IMAGE="${ARENA_JUDGE_IMAGE:-arena/judge:latest}"
 APPLIANCE_REPO=arena/appliance
 # What the appliance image copies (see .dockerignore), besides the wheelhouse.
-APPLIANCE_INPUTS=(Dockerfile .dockerignore ops/offline-wheels/requirements.lock appliance migrations catalog
+APPLIANCE_INPUTS=(Dockerfile .dockerignore ops/offline-wheels/requirements.lock appliance ui migrations catalog
     ops/bundled-init.sh ops/supervisor)
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }

@@ -10,6 +10,9 @@
 #   bundled Redis (no ARENA_REDIS_URL): redis/ owned by user redis, and the password
 #     generated on first boot in secrets/redis-password (0600, never overwritten), given to
 #     the server through run/redis/redis.conf (readable by redis alone).
+#   the console (ARENA_ROLE=all), whatever the mode: the secret signing its session cookies,
+#     generated on first boot in secrets/console-secret (ARENA_CONSOLE_SECRET_FILE; 0600,
+#     never overwritten), and console/, where it keeps its sessions (its user's alone).
 # Used by ops/dev.sh up and by the appliance image's entrypoint (ops/supervisor/entrypoint.sh).
 set -euo pipefail
 # shellcheck source=ops/supervisor/env.sh
@@ -144,6 +147,12 @@ init_redis() {
     chmod 0600 "$DATA/run/redis/redis.conf"
 }
 
+# An operator's own ARENA_CONSOLE_SECRET wins over the file, which is then never read.
+init_console() {
+    [[ -n ${ARENA_CONSOLE_SECRET:-} ]] || ensure_secret "$ARENA_CONSOLE_SECRET_FILE"
+    install -d -o "$ARENA_API_USER" -g "$(id -gn "$ARENA_API_USER")" -m 0700 "$DATA/console"
+}
+
 [[ $(id -u) -eq 0 ]] || die "run me as root: the bundled services run as users postgres and redis"
 mkdir -p "$DATA/log" "$DATA/run"
 chmod 0755 "$DATA" "$DATA/log" "$DATA/run"
@@ -152,4 +161,5 @@ install -d -o "$ARENA_WORKER_USER" -g "$(id -gn "$ARENA_API_USER")" -m 2770 "$DA
 cd "$DATA"
 [[ $ARENA_POSTGRES_MODE == bundled ]] && init_postgres
 [[ $ARENA_REDIS_MODE == bundled ]] && init_redis
+[[ $ARENA_ROLE == all ]] && init_console
 exit 0

@@ -4,9 +4,11 @@
 #   ops/dev.sh up               install what is missing, build the images, start the appliance
 #                               in the background (supervisord, embedded default: bundled
 #                               PostgreSQL and Redis, data in $ARENA_DATA_DIR, default ./var),
-#                               wait until /readyz answers, write the first admin's token to
-#                               $ARENA_DATA_DIR/admin.token, import catalog/, grade one sample
-#                               submission, print the URLs. Again while up: changes nothing.
+#                               wait until /readyz and the console answer, write the first
+#                               admin's token to $ARENA_DATA_DIR/admin.token and console
+#                               password to $ARENA_DATA_DIR/admin.password, import catalog/,
+#                               grade one sample submission, print the URLs. Again while up:
+#                               changes nothing.
 #   ops/dev.sh down             stop everything, keeping the data
 #   ops/dev.sh status           programs and /readyz of the running instance
 #   ops/dev.sh logs [PROGRAM] [-f]   the last lines of a program's log (-f: follow)
@@ -39,6 +41,7 @@ load_instance_env() {
         source "$DEV_ENV"
     fi
     API="http://127.0.0.1:$ARENA_API_PORT"
+    CONSOLE="http://127.0.0.1:$ARENA_CONSOLE_PORT"
     LOG_DIR="$ARENA_DATA_DIR/log"
 }
 
@@ -68,7 +71,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Fails fast where the programs would otherwise crash-loop until the watchdog gives up.
 check_ports_free() {
     local name
-    local -a names=(ARENA_API_PORT)
+    local -a names=(ARENA_API_PORT ARENA_CONSOLE_PORT)
     [[ $ARENA_POSTGRES_MODE == bundled ]] && names+=(ARENA_PG_PORT)
     [[ $ARENA_REDIS_MODE == bundled ]] && names+=(ARENA_REDIS_PORT)
     for name in "${names[@]}"; do
@@ -87,7 +90,9 @@ start_supervisord() {
     save_instance_env
 }
 
-readyz_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$API/readyz" || true; }
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true; }
+readyz_code() { http_code "$API/readyz"; }
+console_code() { http_code "$CONSOLE/login"; }
 
 explain_not_ready() {
     printf '\n--- supervisorctl status\n' >&2
@@ -95,7 +100,7 @@ explain_not_ready() {
     printf -- '--- GET %s/readyz\n' "$API" >&2
     curl -s --max-time 5 "$API/readyz" >&2 || echo "(no answer)" >&2
     local f
-    for f in supervisord watchdog migrate api; do
+    for f in supervisord watchdog migrate api console; do
         [[ -s $LOG_DIR/$f.log ]] || continue
         printf '\n--- tail %s\n' "$LOG_DIR/$f.log" >&2
         tail -n 15 "$LOG_DIR/$f.log" >&2
@@ -106,8 +111,8 @@ explain_not_ready() {
 wait_ready() {
     local timeout="${ARENA_UP_TIMEOUT:-180}" deadline
     deadline=$((SECONDS + timeout))
-    log "waiting for $API/readyz (up to ${timeout} s)"
-    while [[ $(readyz_code) != 200 ]]; do
+    log "waiting for $API/readyz and $CONSOLE/login (up to ${timeout} s)"
+    while [[ $(readyz_code) != 200 || $(console_code) != 200 ]]; do
         if ! supervisord_pid >/dev/null; then
             explain_not_ready
             die "supervisord stopped (the watchdog stops it when a program fails to start); see the logs above"
@@ -128,6 +133,19 @@ ensure_admin_token() {
         || die "users create admin failed; if the admin exists but the token file was lost: ops/dev.sh run users create NAME --role admin > $file"
     [[ -n $token ]] || die "users create admin printed no token"
     (umask 077 && printf '%s\n' "$token" >"$file.tmp")
+    mv "$file.tmp" "$file"
+}
+
+# Generated once; an existing file is kept (the password may since have been changed in the
+# console: the file is then stale, but nothing overwrites the account's password).
+ensure_admin_password() {
+    local file="$ARENA_DATA_DIR/admin.password" password
+    [[ -s $file ]] && return 0
+    log "setting the first admin's console password (in $file)"
+    password="$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')"
+    printf '%s\n' "$password" | appliance users set-password admin --password-stdin \
+        || die "users set-password admin failed"
+    (umask 077 && printf '%s\n' "$password" >"$file.tmp")
     mv "$file.tmp" "$file"
 }
 
@@ -197,6 +215,10 @@ QA Arena is up.
 EOF
     [[ -n $ip ]] && echo "               http://$ip:$ARENA_API_PORT from other machines"
     cat <<EOF
+  console      $CONSOLE   (user admin, password in $ARENA_DATA_DIR/admin.password)
+EOF
+    [[ -n $ip ]] && echo "               http://$ip:$ARENA_CONSOLE_PORT from other machines"
+    cat <<EOF
   admin token  $ARENA_DATA_DIR/admin.token
   data, logs   $ARENA_DATA_DIR, $LOG_DIR
   next         ops/dev.sh status | logs PROGRAM | run ARGS... | down
@@ -218,6 +240,7 @@ cmd_up() {
     fi
     wait_ready
     ensure_admin_token
+    ensure_admin_password
     import_catalog
     # A new submission each time would not be "changing nothing" on a second run.
     if $started; then grade_sample; fi

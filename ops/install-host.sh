@@ -20,7 +20,8 @@ esac
 packages=(docker.io redis-server debootstrap postgresql-15 python3-venv curl ca-certificates fonts-nanum)
 # poppler-utils: the tests read the PDF export back (pdftotext) and render it (pdftoppm).
 # prometheus: the tests run the binary themselves, to pull per-model latency from.
-$dev && packages+=(shellcheck poppler-utils prometheus)
+# chromium, chromium-driver: the console's browser tests (tests/ui/browser, selenium).
+$dev && packages+=(shellcheck poppler-utils prometheus chromium chromium-driver)
 
 # The stamp holds one line per installed requirement set, "<set> <hash of its files>".
 venv_stamp="$ARENA_VENV/.arena-requirements"

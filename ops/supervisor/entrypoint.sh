@@ -59,6 +59,10 @@ if [[ $ARENA_REDIS_MODE == bundled && $ARENA_API_USER != root ]]; then
     ARENA_REDIS_PASSWORD="$(<"$ARENA_REDIS_PASSWORD_FILE")"
     export ARENA_REDIS_PASSWORD
 fi
+if [[ $ARENA_ROLE == all && -z ${ARENA_CONSOLE_SECRET:-} && $ARENA_API_USER != root ]]; then
+    ARENA_CONSOLE_SECRET="$(<"$ARENA_CONSOLE_SECRET_FILE")"
+    export ARENA_CONSOLE_SECRET
+fi
 log "starting supervisord (role $ARENA_ROLE, PostgreSQL $ARENA_POSTGRES_MODE, Redis $ARENA_REDIS_MODE, $ARENA_WORKERS workers, version ${ARENA_VERSION:-?} ${ARENA_GIT_SHA:-})"
 # Not exec'd: when the watchdog stopped supervisord (a program ended FATAL or migrate
 # failed), the container must exit non-zero. tini's SIGTERM (docker stop) is passed on.

@@ -28,6 +28,9 @@
 #                         generates it on first boot and never overwrites it)
 #   ARENA_REDIS_PASSWORD_FILE     bundled mode: the bundled Redis's password, likewise
 #                         (default $ARENA_DATA_DIR/secrets/redis-password)
+#   ARENA_CONSOLE_SECRET_FILE     ARENA_ROLE=all, every mode: the key signing the console's session cookies
+#                         (default $ARENA_DATA_DIR/secrets/console-secret; generated on first
+#                         boot likewise; ARENA_CONSOLE_SECRET, when set, takes precedence)
 #   ARENA_SUPERVISORD_LOG, ARENA_LOG_FILE, ARENA_LOG_FILE_NUMBERED, ARENA_LOG_MAXBYTES
 #                         supervisord's log settings for ARENA_LOG_TARGET
 
@@ -73,6 +76,12 @@ fi
 if [[ $ARENA_REDIS_MODE == bundled ]]; then
     : "${ARENA_REDIS_PASSWORD_FILE:=$ARENA_DATA_DIR/secrets/redis-password}"
     export ARENA_REDIS_PASSWORD_FILE
+fi
+# Not tied to a bundled service: the console needs its secret whatever the mode. Only where
+# a console runs: every program reads the file it names (a judging-only host has none).
+if [[ $ARENA_ROLE == all ]]; then
+    : "${ARENA_CONSOLE_SECRET_FILE:=$ARENA_DATA_DIR/secrets/console-secret}"
+    export ARENA_CONSOLE_SECRET_FILE
 fi
 export ARENA_HOME ARENA_PYTHON ARENA_DATA_DIR ARENA_PG_BIN ARENA_PG_PORT ARENA_REDIS_PORT ARENA_WORKERS \
     ARENA_API_PORT ARENA_CONSOLE_PORT ARENA_JUDGE_IMAGE ARENA_POSTGRES_MODE ARENA_REDIS_MODE \

@@ -50,7 +50,15 @@ def bundled() -> Iterator[tuple[str, int, float]]:
     with (
         c.volume() as data,
         c.container(
-            "-p", "127.0.0.1::8000", "-v", f"{data}:/var/lib/arena", "-v", DOCKER_SOCKET, IMAGE
+            "-p",
+            "127.0.0.1::8000",
+            "-p",
+            "127.0.0.1::8080",
+            "-v",
+            f"{data}:/var/lib/arena",
+            "-v",
+            DOCKER_SOCKET,
+            IMAGE,
         ) as name,
     ):
         port = c.host_port(name)
@@ -89,7 +97,8 @@ def test_the_programs_run_as_their_own_users_and_only_the_worker_reaches_docker(
 ) -> None:
     name, _, _ = bundled
     status = c.supervisor_status(name)
-    for program in ("postgres", "redis", "api", "scheduler", "worker:worker-00", "watchdog"):
+    programs = ("postgres", "redis", "api", "console", "scheduler", "worker:worker-00", "watchdog")
+    for program in programs:
         assert status.get(program) == "RUNNING", status
     assert status["migrate"] == "EXITED"
     processes = c.execute(name, "ps", "-eo", "user:20=,args=").splitlines()
@@ -99,13 +108,14 @@ def test_the_programs_run_as_their_own_users_and_only_the_worker_reaches_docker(
 
     assert users_running(" -m appliance worker") == {"arena-worker"}
     assert users_running(" -m appliance api") == {"arena"}
+    assert users_running(" -m ui") == {"arena"}
     assert users_running(" -m appliance scheduler") == {"arena"}
     assert users_running("postgres -D") == {"postgres"}
     assert users_running("redis-server ") == {"redis"}
     socket_group = c.execute(name, "stat", "-c", "%G", "/var/run/docker.sock").strip()
     assert socket_group in c.execute(name, "id", "-nG", "arena-worker").split()
     assert socket_group not in c.execute(name, "id", "-nG", "arena").split()
-    for secret in ("postgres-password", "redis-password"):
+    for secret in ("postgres-password", "redis-password", "console-secret"):
         mode = c.execute(name, "stat", "-c", "%a %U", f"/var/lib/arena/secrets/{secret}")
         assert mode.split() == ["600", "root"]
     # Passwords, not trust: another local user gets nowhere without them.
@@ -135,8 +145,29 @@ def test_the_programs_run_as_their_own_users_and_only_the_worker_reaches_docker(
 def test_the_logs_tag_each_line_with_its_program(bundled: tuple[str, int, float]) -> None:
     name, _, _ = bundled
     logs = docker("logs", name).stdout
+    # (The console prints nothing when all is well: it is not in this list.)
     for program in ("postgres", "redis", "migrate", "api", "scheduler", "worker-00"):
         assert f"\n{program} | " in logs, program
+
+
+def test_the_console_answers_on_its_port_and_sends_strangers_to_the_login(
+    bundled: tuple[str, int, float],
+) -> None:
+    name, _, _ = bundled
+    port = c.host_port(name, 8080)
+    deadline = time.monotonic() + 30  # ready means the API; the console starts beside it
+    while True:
+        try:
+            login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "the console does not answer"
+            time.sleep(0.5)
+    assert login.status_code == 200
+    assert "QA Arena" in login.text
+    guarded = httpx.get(f"http://127.0.0.1:{port}/learner", timeout=5)
+    assert guarded.status_code == 303
+    assert guarded.headers["location"] == "/login?next=/learner"
 
 
 def test_supervisord_restarts_a_killed_api(bundled: tuple[str, int, float]) -> None:
@@ -162,12 +193,15 @@ def test_a_second_start_keeps_the_secrets_and_the_data(
         with c.container(*args) as name:
             c.wait_ready(name, c.host_port(name))
             secret = c.execute(name, "cat", "/var/lib/arena/secrets/postgres-password")
+            console_secret = c.execute(name, "cat", "/var/lib/arena/secrets/console-secret")
             c.first_admin(name)
             # A hard kill leaves postmaster.pid and supervisord's pid and socket behind.
             docker("kill", name)
             docker("start", name)
             c.wait_ready(name, c.host_port(name))
             assert c.execute(name, "cat", "/var/lib/arena/secrets/postgres-password") == secret
+            # The same console secret: the sessions of before the restart stay valid.
+            assert c.execute(name, "cat", "/var/lib/arena/secrets/console-secret") == console_secret
             users = c.execute(
                 name,
                 "sh",
@@ -212,6 +246,10 @@ def test_a_worker_only_container_judges_for_an_appliance_sharing_its_services() 
             port = c.host_port(main)
             c.wait_ready(main, port)
             assert "postgres" not in c.supervisor_status(main)
+            # External services, and still a console with a secret of its own.
+            assert c.supervisor_status(main)["console"] == "RUNNING"
+            mode = c.execute(main, "stat", "-c", "%a %U", "/var/lib/arena/secrets/console-secret")
+            assert mode.split() == ["600", "root"]
             with c.container("-e", "ARENA_ROLE=worker", *common, IMAGE) as extra:
                 deadline = time.monotonic() + 60
                 while c.readyz(port)[1].get("workers") != 2:

@@ -229,6 +229,9 @@ def test_install_from_the_bundle_is_ready_and_grades_a_submission(installed: Ins
     assert installed.ready()
     token_file = installed.dir / "admin.token"
     assert token_file.stat().st_mode & 0o777 == 0o600
+    password_file = installed.dir / "admin.password"
+    assert password_file.stat().st_mode & 0o777 == 0o600
+    assert admin_password_matches(installed, password_file.read_text().strip())
     assert (installed.dir / "arena.env").stat().st_mode & 0o077 == 0
     import_problem(installed)
     grade(installed, learner(installed, "ada"))
@@ -237,10 +240,39 @@ def test_install_from_the_bundle_is_ready_and_grades_a_submission(installed: Ins
 
 
 def test_install_again_changes_nothing(installed: Install) -> None:
-    before = (installed.dir / "arena.env").read_text(), installed.admin(), installed.container()
-    installed.ctl("install", str(installed.bundle))
-    after = (installed.dir / "arena.env").read_text(), installed.admin(), installed.container()
-    assert before == after
+    def state() -> tuple[str, str, str, str]:
+        password = (installed.dir / "admin.password").read_text()
+        config = (installed.dir / "arena.env").read_text()
+        return config, installed.admin(), password, installed.container()
+
+    before = state()
+    done = installed.ctl("install", str(installed.bundle))
+    assert state() == before
+    assert admin_password_matches(installed, before[2].strip())
+    assert "console      http://" in done.stdout and "admin.password" in done.stdout
+
+
+def admin_password_matches(setup: Install, password: str) -> bool:
+    """Whether the console account `admin` has this password (checked inside the container,
+    against the stored argon2id hash)."""
+    check = (
+        "import sys\n"
+        "from appliance import db\n"
+        "from appliance.accounts.passwords import matches\n"
+        "from appliance.settings import load\n"
+        "conn = db.connect(load().database_url)\n"
+        "row = conn.execute(\"SELECT password_hash FROM users WHERE name = 'admin'\").fetchone()\n"
+        "print(matches(row['password_hash'], sys.stdin.readline().strip()))\n"
+    )
+    done = subprocess.run(
+        ["docker", "exec", "-i", setup.container(), "python", "-c", check],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.strip() == "True"
 
 
 def test_a_tampered_bundle_is_refused(installed: Install, tmp_path: Path) -> None:
