@@ -53,8 +53,10 @@ def history_options(history: LatencyHistory, thresholds: Thresholds, page: Page)
             "name": name.removesuffix("_ms"),
             "type": "line",
             "connectNulls": False,
-            "showSymbol": len(labels) <= 200,
-            "symbolSize": 4,
+            # Every hour's dot (one between two gaps has no line to show it), smaller when many.
+            "showSymbol": True,
+            "showAllSymbol": True,
+            "symbolSize": 4 if len(labels) <= 200 else 2,
             "color": LINE_COLORS[index],
             "data": [getattr(p, name) for p in history.points],
         }

@@ -42,8 +42,7 @@ PRESETS = (7, 30, 90)
 CUSTOM = "custom"
 PERCENT: frozenset[Metric] = frozenset({"success_rate", "error_rate"})
 MILLISECONDS: frozenset[Metric] = frozenset({"judge_duration_p95", "queue_wait_p95"})
-# Beyond this many buckets a line's dots would hide it; fewer, and a bucket between two
-# gaps (no line to either side) needs its dot to be seen at all.
+# Beyond this many buckets full-size dots would hide the line.
 MAX_DOTS = 200
 COLORS = ("#1f5fa8", "#c0392b")
 
@@ -135,8 +134,11 @@ def _series(
         "name": f"{name} · {page.t('metrics.previous')}" if previous else name,
         "type": "line",
         "connectNulls": False,
-        "showSymbol": len(points) <= MAX_DOTS,
-        "symbolSize": 4,
+        # Every bucket's dot, always: one between two gaps has no line to show it. ECharts
+        # would thin them out ("auto") where they crowd; beyond MAX_DOTS they shrink instead.
+        "showSymbol": True,
+        "showAllSymbol": True,
+        "symbolSize": 4 if len(points) <= MAX_DOTS else 2,
         "color": COLORS[index % len(COLORS)],
         "lineStyle": {"type": "dashed", "opacity": 0.6} if previous else {"type": "solid"},
         "data": _items(metric, points, page, view.granularity, previous),
