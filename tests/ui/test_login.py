@@ -108,3 +108,25 @@ async def test_a_users_language_is_remembered_across_logins(
     conn.execute("UPDATE users SET locale = 'en' WHERE name = 'lee'")
     await log_in(visitor, "lee")
     await visitor.should_see("The console is for admins and authors")
+
+
+async def test_logging_out_ends_the_session_and_is_audited(
+    admin_user: SimulatedUser, conn: db.Connection
+) -> None:
+    admin_user.find("Log out").click()
+    await admin_user.should_see(marker="login-name", retries=20)
+    await admin_user.open("/users")
+    await admin_user.should_see(marker="login-name")  # sent back to the login
+    actions = [r["action"] for r in conn.execute("SELECT action FROM audit_events ORDER BY id")]
+    assert actions == ["login", "logout"]
+
+
+async def test_an_author_sees_only_the_problem_pages(
+    author_user: SimulatedUser,
+) -> None:
+    await author_user.open("/problems")
+    await author_user.should_not_see("Users and tokens")
+    await author_user.should_not_see("Audit")
+    for path in ("/", "/metrics", "/latency", "/submissions", "/users", "/audit"):
+        await author_user.open(path)
+        await author_user.should_see(marker="problems-filter-text")  # redirected to its own home
