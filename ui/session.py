@@ -16,7 +16,7 @@ from psycopg_pool import PoolTimeout
 from appliance.accounts import logins
 from appliance.accounts.users import User
 from appliance.audit.trail import Actor
-from appliance.vocabulary import Locale, Role
+from appliance.vocabulary import LOCALES, Locale, Role
 from ui.console import Console
 from ui.i18n import Translate, translator
 
@@ -56,6 +56,23 @@ class Page:
     @property
     def zone(self) -> ZoneInfo:
         return self.console.settings.timezone
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path of this console: never another host (`//host`, `/\\host`)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+def browser_locale(request: Request) -> Locale:
+    """The language while nobody is logged in: this browser's last choice, else its
+    Accept-Language."""
+    chosen = app.storage.user.get(LOCALE_KEY)
+    if chosen in LOCALES:
+        return chosen  # type: ignore[no-any-return]
+    accepted = request.headers.get("accept-language", "")
+    return "en" if accepted.lower().startswith("en") else "ko"
 
 
 def source_of(request: Request) -> str:

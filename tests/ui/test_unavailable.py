@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing.user import User as SimulatedUser
 
 from appliance import db
-from ui.admin import login
+from ui.admin import overview
 
 
 async def test_a_page_waits_for_postgresql_and_then_opens(
@@ -15,7 +15,7 @@ async def test_a_page_waits_for_postgresql_and_then_opens(
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(login, "RETRY_S", 0.2)
+    monkeypatch.setattr(overview, "REFRESH_S", 0.2)
     name = database_url.rsplit("/", 1)[1]
     with db.connect(pg_admin_url) as admin:
         admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")

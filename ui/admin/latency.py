@@ -48,7 +48,7 @@ def history_options(history: LatencyHistory, thresholds: Thresholds, page: Page)
         {"yAxis": thresholds.warning_from, "name": page.t("latency.level.warning")},
         {"yAxis": thresholds.danger_from, "name": page.t("latency.level.danger")},
     ]
-    series = [
+    series: list[dict[str, Any]] = [
         {
             "name": name.removesuffix("_ms"),
             "type": "line",

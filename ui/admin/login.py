@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import psycopg
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from appliance.accounts import logins
 from appliance.audit import trail
 from appliance.db import Connection
 from appliance.errors import RateLimited, Unauthorized
-from appliance.vocabulary import LOCALES, Locale
+from appliance.vocabulary import Locale
 from ui import session
 from ui.console import Console
 from ui.i18n import translator
-
-RETRY_S = 5.0
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path of this console: never another host (`//host`, `/\\host`)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
-
-
-def _login_locale(request: Request) -> Locale:
-    """Before anyone logs in: the browser's last choice here, else its languages."""
-    chosen = app.storage.user.get(session.LOCALE_KEY)
-    if chosen in LOCALES:
-        return chosen  # type: ignore[no-any-return]
-    accepted = request.headers.get("accept-language", "")
-    return "en" if accepted.lower().startswith("en") else "ko"
 
 
 def _open_session(conn: Connection, name: str, password: str, source: str) -> logins.Session:
@@ -48,8 +28,10 @@ def register(console: Console) -> None:
     async def login_page(request: Request, next: str | None = None) -> RedirectResponse | None:
         user = await session.current_user(console)
         if user is not None:
-            return RedirectResponse(_safe_next(next) or session.home_of(user), status_code=303)
-        locale = _login_locale(request)
+            return RedirectResponse(
+                session.safe_next(next) or session.home_of(user), status_code=303
+            )
+        locale = session.browser_locale(request)
         t = translator(locale)
         source = session.source_of(request)
         ui.page_title(f"{t('login.title')} · {t('app.title')}")
@@ -66,7 +48,7 @@ def register(console: Console) -> None:
                 return
             session.remember(opened)
             user = await session.current_user(console)
-            target = _safe_next(next) or (session.home_of(user) if user else "/login")
+            target = session.safe_next(next) or (session.home_of(user) if user else "/login")
             ui.navigate.to(target)
 
         def choose(value: Locale) -> None:
@@ -88,24 +70,6 @@ def register(console: Console) -> None:
             )
             ui.button(t("login.submit"), on_click=submit).classes("w-full").mark("login-submit")
         return None
-
-    @ui.page("/unavailable")
-    async def unavailable_page(request: Request, next: str | None = None) -> None:
-        """PostgreSQL does not answer: say so, and go on to `next` once it does."""
-        t = translator(_login_locale(request))
-        ui.page_title(t("app.title"))
-        with ui.card().classes("mx-auto mt-24 w-96 gap-3"):
-            ui.label(t("app.title")).classes("text-xl font-bold")
-            ui.label(t("error.unavailable")).props('role="alert"').mark("unavailable")
-
-        async def retry() -> None:
-            try:
-                await console.call(ConnectionPool.check_connection)
-            except (PoolTimeout, psycopg.OperationalError):
-                return
-            ui.navigate.to(_safe_next(next) or "/")
-
-        ui.timer(RETRY_S, retry)
 
     @ui.page("/learner")
     async def learner_page(request: Request) -> RedirectResponse | None:

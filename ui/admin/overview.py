@@ -14,30 +14,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import psycopg
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, ui
+from nicegui import ui
 
 from appliance import migrate
 from appliance.db import Row
 from appliance.health import activity as health_activity
 from appliance.health.activity import Activity, Overview
 from appliance.health.report import HealthReport
-from appliance.vocabulary import LOCALES, Locale
+from appliance.vocabulary import Locale
 from ui import i18n, session
 from ui.console import Console
 from ui.i18n import Translate, translator
 from ui.layout import frame
 
 REFRESH_S = 5.0
-# How long the page waits for PostgreSQL to check the session before it says the database
-# is down instead: NiceGUI gives a page 3 s to build.
-SESSION_WAIT_S = 2.0
 # A PENDING submission waiting this long means no worker takes jobs: judging itself
 # starts within seconds of a submission when a worker is free.
 LONG_WAIT = timedelta(minutes=5)
-_LOCALE_KEY = "overview_locale"
 # An error text longer than this is cut, with the whole of it in a tooltip.
 ERROR_CHARS = 200
 SHORT_IMAGE_ID = len("sha256:") + 12
@@ -111,18 +106,16 @@ async def read(console: Console) -> Overview:
 
 
 def register(console: Console) -> None:
+    @ui.page("/unavailable")
+    async def unavailable_page(request: Request, next: str | None = None) -> None:
+        """Where session.guard sends any page while PostgreSQL does not answer."""
+        _database_down(console, request, session.safe_next(next) or "/")
+
     @ui.page("/")
     async def overview_page(request: Request) -> RedirectResponse | None:
-        try:
-            page = await asyncio.wait_for(
-                session.guard(console, request, session.ADMIN), SESSION_WAIT_S
-            )
-        except (TimeoutError, psycopg.Error):
-            _database_down(console, request)
-            return None
+        page = await session.guard(console, request, session.ADMIN)
         if isinstance(page, RedirectResponse):
             return page
-        app.storage.user[_LOCALE_KEY] = page.locale  # for a visit while PostgreSQL is down
         words = Words(page.t, page.locale, page.zone)
         first = await read(console)
         # keep-all: Korean words wrap whole, never mid-word.
@@ -453,17 +446,19 @@ def _job_name(t: Translate, job: str) -> str:
 # -- the database is down ------------------------------------------------------------------
 
 
-def _database_down(console: Console, request: Request) -> None:
+def _database_down(console: Console, request: Request, target: str) -> None:
     """No session can be checked without PostgreSQL: say so, show what the public health
-    report shows (no user's data), and reload once PostgreSQL answers again."""
-    words = Words(translator(locale := _last_locale(request)), locale, console.settings.timezone)
+    report shows (no user's data), and go on to `target` once PostgreSQL answers again."""
+    words = Words(
+        translator(locale := session.browser_locale(request)), locale, console.settings.timezone
+    )
     t = words.t
     ui.page_title(f"{t('nav.overview')} · {t('app.title')}")
 
     async def check() -> None:
         data = await read(console)
         if data.health.database_status == "ok":
-            ui.navigate.reload()
+            ui.navigate.to(target)
             return
         components.refresh(data.health)
 
@@ -482,15 +477,6 @@ def _database_down(console: Console, request: Request) -> None:
         ui.label(t("overview.down_retry", seconds=int(REFRESH_S)))
         components(None)
     ui.timer(REFRESH_S, check)
-
-
-def _last_locale(request: Request) -> Locale:
-    """The language of this browser's last overview, else of its Accept-Language."""
-    remembered = app.storage.user.get(_LOCALE_KEY)
-    if remembered in LOCALES:
-        return remembered  # type: ignore[no-any-return]
-    accepted = request.headers.get("accept-language", "").lower()
-    return "en" if accepted.startswith("en") else "ko"
 
 
 # -- widgets -------------------------------------------------------------------------------
