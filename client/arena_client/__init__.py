@@ -1,0 +1,3 @@
+"""The `arena` command-line client of the QA Arena appliance (stdlib + httpx)."""
+
+__version__ = "0.1.0"
