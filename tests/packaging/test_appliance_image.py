@@ -15,6 +15,7 @@ import pytest
 
 from tests.packaging import containers as c
 from tests.packaging.containers import IMAGE, REPO, docker
+from tests.programs import wait_for
 
 DOCKER_SOCKET = "/var/run/docker.sock:/var/run/docker.sock"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -96,10 +97,13 @@ def test_the_programs_run_as_their_own_users_and_only_the_worker_reaches_docker(
     bundled: tuple[str, int, float],
 ) -> None:
     name, _, _ = bundled
-    status = c.supervisor_status(name)
     programs = ("postgres", "redis", "api", "console", "scheduler", "worker:worker-00", "watchdog")
-    for program in programs:
-        assert status.get(program) == "RUNNING", status
+
+    def all_running() -> dict[str, str] | None:
+        status = c.supervisor_status(name)
+        return status if all(status.get(p) == "RUNNING" for p in programs) else None
+
+    status = wait_for(all_running, 60, f"{', '.join(programs)} RUNNING")
     assert status["migrate"] == "EXITED"
     processes = c.execute(name, "ps", "-eo", "user:20=,args=").splitlines()
 
@@ -246,8 +250,11 @@ def test_a_worker_only_container_judges_for_an_appliance_sharing_its_services() 
             port = c.host_port(main)
             c.wait_ready(main, port)
             assert "postgres" not in c.supervisor_status(main)
-            # External services, and still a console with a secret of its own.
-            assert c.supervisor_status(main)["console"] == "RUNNING"
+            # External services, and still a console with a secret of its own (it may still
+            # be within supervisord's start seconds when the API is ready).
+            wait_for(
+                lambda: c.supervisor_status(main).get("console") == "RUNNING", 60, "the console"
+            )
             mode = c.execute(main, "stat", "-c", "%a %U", "/var/lib/arena/secrets/console-secret")
             assert mode.split() == ["600", "root"]
             with c.container("-e", "ARENA_ROLE=worker", *common, IMAGE) as extra:
