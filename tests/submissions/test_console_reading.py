@@ -3,7 +3,6 @@ intake.py): pages of 100,000 rows read fast, and rejudges that refuse to judge t
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,7 +35,8 @@ def seed(conn: db.Connection, count: int) -> User:
     return learner
 
 
-def test_pages_and_counts_of_100000_submissions_stay_fast(conn: db.Connection) -> None:
+def test_pages_and_counts_of_100000_submissions_are_right(conn: db.Connection) -> None:
+    # How fast they are is bench/console.py's to measure (no timing assertions in tests).
     seed(conn, 100_000)
     cases = [
         (Filters(), 100_000),
@@ -50,11 +50,8 @@ def test_pages_and_counts_of_100000_submissions_stay_fast(conn: db.Connection) -
     ]
     for filters, total in cases:
         for page in (1, 1_000_000):  # the first page, and one past the end (the last)
-            started = time.perf_counter()
             found = reading.browse(conn, filters, page)
-            elapsed = time.perf_counter() - started
             assert found.total == total, filters
-            assert elapsed < 0.5, f"{filters} page {page}: {elapsed:.3f} s"
     last = reading.browse(conn, Filters(), 1_000_000, newest_first=False)
     assert last.page == 2_000 and last.pages == 2_000 and len(last.rows) == 50
     assert last.rows[-1].created_at == NEWEST
