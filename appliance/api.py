@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+import psycopg
 import redis
 from litestar import Litestar, Request, Response
 from litestar.datastructures import State
@@ -20,6 +21,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from psycopg_pool import PoolTimeout
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from appliance import __version__, db, queue
@@ -39,6 +41,11 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # PostgreSQL connections per API process at most.
 POOL_SIZE = 8
+# How long a request waits for a pooled connection: the slots bound the waiters, so a wait
+# this long means PostgreSQL is not answering, which is said at once (503), not in 30 s.
+CONNECTION_WAIT_S = 5.0
+# When to try again while PostgreSQL is away (a restart takes seconds).
+DATABASE_RETRY_AFTER_S = 5
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PARAMETER_SOURCES = ("query", "path", "header", "cookie")
 SWAGGER_ASSETS = "/schema/swagger-ui"
@@ -94,6 +101,10 @@ def _describe(exc: Exception) -> tuple[int, str, str, dict[str, str]]:
         return exc.status_code, exc.error_type, exc.detail, headers
     if isinstance(exc, ValidationException):
         return _validation(exc)
+    if isinstance(exc, PoolTimeout | psycopg.OperationalError):
+        log.warning("PostgreSQL is not answering: %s", exc)
+        detail = "the database is not answering; try again shortly"
+        return 503, "unavailable", detail, {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
     if isinstance(exc, HTTPException):
         status = exc.status_code
         return status, _STATUS_TYPES.get(status, "http_error"), str(exc.detail), {}
@@ -123,7 +134,7 @@ async def provide_conn(state: State) -> AsyncIterator[db.Connection]:
     POOL_SIZE requests at a time: a wait on the loop itself would stall the very requests
     that are about to give their connections back (the API hung under 50 readers)."""
     async with state.db_slots:
-        conn = await anyio.to_thread.run_sync(state.pool.getconn)
+        conn = await anyio.to_thread.run_sync(state.pool.getconn, CONNECTION_WAIT_S)
         try:
             yield conn
         finally:

@@ -117,6 +117,25 @@ def ensure_postgres(admin_url: str) -> None:
 
 
 @contextmanager
+def database_refusing(admin_url: str, database_url: str) -> Iterator[None]:
+    """For the block, the database of `database_url` refuses new connections and its open
+    sessions are ended, as when PostgreSQL goes away; the server and the other tests'
+    databases are untouched."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            yield
+        finally:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+
+
+@contextmanager
 def postgres(listen: str = "127.0.0.1", trust: str | None = None) -> Iterator[str]:
     """A PostgreSQL server; yields the URL of its `postgres` database as superuser `arena`
     on 127.0.0.1. `listen` adds addresses to listen on, `trust` a network (CIDR) whose

@@ -227,3 +227,17 @@ def test_a_restart_during_the_judging_keeps_the_verdict(
         row = conn.execute("SELECT attempts FROM submissions WHERE id = %s", (accepted["id"],))
         assert row.fetchone() == {"attempts": 1}
     assert unfinished(worker_ctx.settings.database_url) == []
+
+
+def test_the_api_says_503_with_retry_after_while_its_database_is_away_then_recovers(
+    api: TestClient[Any], learner_token: str, pg_admin_url: str, database_url: str
+) -> None:
+    def problems() -> int:
+        return api.get("/api/v1/problems", headers=bearer(learner_token)).status_code
+
+    with services.database_refusing(pg_admin_url, database_url):
+        away = api.get("/api/v1/problems", headers=bearer(learner_token))
+    assert away.status_code == 503, away.text
+    assert away.json()["type"] == "unavailable"
+    assert int(away.headers["Retry-After"]) > 0
+    wait_for(lambda: problems() == 200, 30, "the API to answer again")
