@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 import urllib.error
@@ -237,6 +238,51 @@ def test_install_from_the_bundle_is_ready_and_grades_a_submission(installed: Ins
     grade(installed, learner(installed, "ada"))
     status = installed.ctl("status")
     assert "RUNNING" in status.stdout
+
+
+def test_the_learners_client_installs_from_the_bundle_alone_and_talks_to_it(
+    installed: Install, tmp_path: Path
+) -> None:
+    """A learner's machine inside the air gap: the `arena` client from the bundle's
+    wheelhouse, pip with no index, then a login and the catalog from the installed appliance."""
+    with tarfile.open(installed.bundle) as archive:
+        wheels = [m for m in archive.getmembers() if "/wheels/" in m.name and m.isfile()]
+        archive.extractall(tmp_path / "bundle", members=wheels, filter="data")
+    (wheelhouse,) = (tmp_path / "bundle").glob("*/wheels")
+    assert list(wheelhouse.glob("arena_client-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    offline = {**os.environ, "PIP_INDEX_URL": "http://127.0.0.1:9/", "PIP_NO_INDEX": "1"}
+    install = ["install", "--no-index", "--find-links", str(wheelhouse), "arena-client"]
+    pip = subprocess.run(
+        [str(venv / "bin" / "pip"), *install],
+        capture_output=True,
+        text=True,
+        env=offline,
+        timeout=600,
+        check=False,
+    )
+    assert pip.returncode == 0, pip.stderr[-4000:]
+    import_problem(installed)
+    token = learner(installed, "margaret")
+    env = {**offline, "ARENA_CONFIG": str(tmp_path / "arena" / "config.json")}
+
+    def arena(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(venv / "bin" / "arena"), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    login = arena("login", "--url", installed.api, stdin=token + "\n")
+    assert login.returncode == 0, login.stderr
+    problems = arena("problems")
+    assert problems.returncode == 0, problems.stderr
+    assert PROBLEM in problems.stdout
 
 
 def test_install_again_changes_nothing(installed: Install) -> None:
