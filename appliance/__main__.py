@@ -99,11 +99,13 @@ def _users_create(settings: Settings, args: argparse.Namespace) -> int:
     from appliance import db
     from appliance.accounts.passwords import checked
     from appliance.accounts.users import create_user
+    from appliance.audit.trail import record_command
 
     # Checked before connecting: a bad password creates nothing.
     password = checked(_password_from_stdin()) if args.password_stdin else None
-    with db.connect(settings.database_url) as conn:
+    with db.connect(settings.database_url) as conn, conn.transaction():
         _, token = create_user(conn, args.name, args.role, password)
+        record_command(conn, "user.create", args.name, role=args.role)
     print(token)
     return 0
 
@@ -111,9 +113,11 @@ def _users_create(settings: Settings, args: argparse.Namespace) -> int:
 def _users_set_password(settings: Settings, args: argparse.Namespace) -> int:
     from appliance import db
     from appliance.accounts.users import set_password
+    from appliance.audit.trail import record_command
 
-    with db.connect(settings.database_url) as conn:
+    with db.connect(settings.database_url) as conn, conn.transaction():
         set_password(conn, args.name, _password_from_stdin())
+        record_command(conn, "user.password", args.name)
     return 0
 
 

@@ -3,6 +3,8 @@ holds the action and its record, so neither is kept without the other."""
 
 from __future__ import annotations
 
+import getpass
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,24 @@ def record(
     **detail: Any,
 ) -> None:
     queries.insert_event(conn, actor.id, actor.name, action, target, detail, source)
+
+
+# Who made a change with `python -m appliance` on the host: no console user; the
+# parentheses keep it apart from every user name (names cannot hold them).
+COMMAND_LINE = "(command line)"
+
+
+def record_command(conn: Connection, action: AuditAction, target: str, /, **detail: Any) -> None:
+    """A change made on the host's command line, recorded with the host and its account."""
+    queries.insert_event(conn, None, COMMAND_LINE, action, target, detail, _host_account())
+
+
+def _host_account() -> str:
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # a uid with no passwd entry and no $USER (a container)
+        account = "unknown"
+    return f"{account}@{socket.gethostname()}"
 
 
 def record_by(

@@ -4,6 +4,7 @@ console; the last enabled admin stays; the command line sets passwords from stdi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -166,6 +167,14 @@ def test_cli_creates_an_admin_with_a_password_from_stdin_and_prints_only_the_tok
     assert result.stdout == token + "\n"
     assert api.get("/api/v1/problems", headers=bearer(token)).status_code == 200
     assert passwords.matches(password_hash(conn, "ops"), GOOD_PASSWORD)
+    (event,) = audit_rows(conn)
+    assert event["actor_name"] == "(command line)"
+    assert (event["action"], event["target"], event["detail"]) == (
+        "user.create",
+        "ops",
+        {"role": "admin"},
+    )
+    assert event["source"].endswith("@" + socket.gethostname())
 
 
 @pytest.mark.parametrize(
@@ -192,6 +201,9 @@ def test_cli_sets_a_password_from_stdin_and_ends_the_sessions(
     assert passwords.matches(password_hash(conn, "ops"), GOOD_PASSWORD)
     epoch = conn.execute("SELECT session_epoch FROM users WHERE name = 'ops'").fetchone()
     assert epoch == {"session_epoch": 1}
+    assert [(e["actor_name"], e["action"], e["target"]) for e in audit_rows(conn)] == [
+        ("(command line)", "user.password", "ops")
+    ]
 
 
 def test_cli_refuses_a_bad_password_and_keeps_the_old_one(
@@ -204,6 +216,7 @@ def test_cli_refuses_a_bad_password_and_keeps_the_old_one(
     assert (result.returncode, result.stdout) == (1, "")
     assert "error: a password has 12 to 256 characters" in result.stderr
     assert password_hash(conn, "ops") == before
+    assert audit_rows(conn) == []
 
 
 def test_cli_names_an_unknown_user(settings: Settings) -> None:
