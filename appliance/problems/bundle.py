@@ -20,6 +20,9 @@ from appliance.problems.examples import MAX_EXAMPLES, MAX_FIELD_CHARS, Example, 
 from appliance.vocabulary import Difficulty
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Words the console's pages use beside a slug in their paths (/problems/new,
+# /learn/attempts...): a problem so named could not be opened there.
+RESERVED_SLUGS = frozenset({"new", "attempts", "progress", "results"})
 MUTANT_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 # PostgreSQL text holds no NUL: a bundle with one anywhere is refused at the edge.
 NO_NUL = "^[^\x00]*$"
@@ -189,6 +192,9 @@ def _with_code(read: Callable[[str], str], mutants: Any) -> Any:
 
 def check(bundle: ProblemBundle) -> None:
     """Everything that can be known without running code."""
+    if bundle.slug in RESERVED_SLUGS:
+        reserved = ", ".join(sorted(RESERVED_SLUGS))
+        raise Invalid(f"slug {bundle.slug!r} is reserved (not one of: {reserved})")
     for key in ("title", "function_signature", "description_md"):
         if not getattr(bundle, key).strip():
             raise Invalid(f"{key} is required and must be a non-empty string")

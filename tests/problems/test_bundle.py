@@ -66,6 +66,8 @@ def test_the_content_hash_changes_with_the_examples() -> None:
     ("changes", "message"),
     [
         ({"slug": "Bad Slug"}, "slug"),
+        ({"slug": "new"}, "slug 'new' is reserved"),
+        ({"slug": "attempts"}, "slug 'attempts' is reserved"),
         ({"difficulty": "Trivial"}, "difficulty"),
         ({"limits": {"wall_seconds": 0}}, "wall_seconds"),
         ({"limits": {"wall_seconds": "5"}}, "wall_seconds"),
