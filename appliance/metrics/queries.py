@@ -21,6 +21,10 @@ from appliance.vocabulary import Granularity, KeyKind, Metric
 _JUDGE_MS = "greatest(extract(epoch FROM s.finished_at - s.started_at) * 1000, 0)::float8"
 _WAIT_MS = "greatest(extract(epoch FROM s.started_at - s.created_at) * 1000, 0)::float8"
 _FINISHED_IN = "s.finished_at >= %(start)s AND s.finished_at < %(end)s"
+# What learners did: a rejudge is an admin judging the same suite again, so it is not
+# another submission, another active user or another grade; it is judge work all the same
+# (durations, waits and outcomes count it).
+_BY_LEARNERS = "s.rejudge_of IS NULL"
 
 
 # -- the raw rows, per bucket --------------------------------------------------------------
@@ -32,7 +36,7 @@ def created_stats(conn: Connection, start: datetime, end: datetime) -> Row:
         conn,
         "SELECT count(*) AS n, count(*)::float8 AS sum, min(1.0)::float8 AS min,"
         " max(1.0)::float8 AS max FROM submissions s"
-        " WHERE s.created_at >= %(start)s AND s.created_at < %(end)s",
+        f" WHERE s.created_at >= %(start)s AND s.created_at < %(end)s AND {_BY_LEARNERS}",
         {"start": start, "end": end},
     )
 
@@ -43,7 +47,8 @@ def active_user_stats(conn: Connection, start: datetime, end: datetime) -> Row:
         conn,
         "SELECT count(*) AS n, coalesce(sum(c), 0)::float8 AS sum, min(c)::float8 AS min,"
         " max(c)::float8 AS max FROM (SELECT count(*) AS c FROM submissions s"
-        " WHERE s.created_at >= %(start)s AND s.created_at < %(end)s GROUP BY s.user_id) u",
+        " WHERE s.created_at >= %(start)s AND s.created_at < %(end)s"
+        f" AND {_BY_LEARNERS} GROUP BY s.user_id) u",
         {"start": start, "end": end},
     )
 
@@ -68,7 +73,7 @@ def score_stats(conn: Connection, start: datetime, end: datetime) -> Row:
         conn,
         "SELECT count(*) AS n, coalesce(sum(g), 0)::float8 AS sum, min(g)::float8 AS min,"
         " max(g)::float8 AS max FROM (SELECT coalesce(s.score, 0) AS g FROM submissions s"
-        f" WHERE {_FINISHED_IN} AND s.status IN ('SUCCESS', 'FAILURE')) graded",
+        f" WHERE {_FINISHED_IN} AND {_BY_LEARNERS} AND s.status IN ('SUCCESS', 'FAILURE')) graded",
         {"start": start, "end": end},
     )
 

@@ -344,3 +344,21 @@ def test_a_bucket_is_collected_only_once_it_is_over_and_settled() -> None:
     assert collect.due_starts(just_after, "hourly", SEOUL, 3 * hour) == [last - hour]
     settled = just_after + timedelta(seconds=30)
     assert collect.due_starts(settled, "hourly", SEOUL, 3 * hour) == [last, last - hour]
+
+
+def test_a_rejudge_is_judge_work_but_not_another_submission_user_or_grade(
+    conn: db.Connection, clock: Clock, sleeps: list[float]
+) -> None:
+    (user,) = make_users(conn, 1)
+    hour = datetime(2025, 3, 31, 14, tzinfo=UTC)
+    first = one(conn, user, hour + timedelta(minutes=1), timedelta(seconds=1), timedelta(seconds=2))
+    original = conn.execute("SELECT id FROM submissions").fetchone()["id"]
+    one(conn, user, hour + timedelta(minutes=5), timedelta(seconds=3), timedelta(seconds=4))
+    conn.execute(
+        "UPDATE submissions SET rejudge_of = %s, score = 90 WHERE id <> %s", (original, original)
+    )
+    collect_at(conn, clock, sleeps)
+    got = values(snapshots(conn, "hourly"), hour)
+    assert (got["submissions"], got["active_users"], got["mean_score"]) == (1.0, 1.0, first.score)
+    judged = snapshots(conn, "hourly")[("judge_duration_p95", hour)]
+    assert (judged["n"], judged["max"]) == (2, 4000.0)
