@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nicegui.testing.user import User as SimulatedUser
 
-from ui.security import CONTENT_SECURITY_POLICY
+from ui.security import CONTENT_SECURITY_POLICY, MAX_BODY_BYTES, bounded
 
 
 async def test_pages_allow_only_this_host_and_no_framing(visitor: SimulatedUser) -> None:
@@ -23,3 +23,27 @@ async def test_the_action_socket_refuses_a_page_of_another_site(visitor: Simulat
     assert foreign.status_code == 403
     own = await visitor.http_client.get(path, headers={"Origin": "http://test"})
     assert own.status_code != 403
+
+
+async def test_a_body_larger_than_the_largest_upload_is_refused_before_it_is_read(
+    visitor: SimulatedUser,
+) -> None:
+    path = "/_nicegui/client/nobody/upload/1"
+    too_large = await visitor.http_client.post(path, content=b"x" * (MAX_BODY_BYTES + 1))
+    assert too_large.status_code == 413
+    small = await visitor.http_client.post(path, content=b"x" * 1024)
+    assert small.status_code != 413
+
+
+async def test_a_body_sent_without_a_length_is_cut_off_once_it_passes_the_limit() -> None:
+    chunk = {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+    within = MAX_BODY_BYTES // 65536
+    chunks = iter([chunk] * (within + 2))
+
+    async def receive() -> dict[str, object]:
+        return next(chunks)
+
+    limited = bounded(receive)
+    seen = [await limited() for _ in range(within + 2)]
+    assert seen[:within] == [chunk] * within
+    assert seen[-1] == {"type": "http.disconnect"}
