@@ -4,7 +4,6 @@ filtered by actor, action and a range of days in the display time zone."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from math import ceil
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +15,11 @@ from appliance.audit import trail
 from appliance.audit.trail import Event, Filters
 from appliance.vocabulary import AUDIT_ACTIONS, AuditAction
 from ui import i18n, session
-from ui.admin.users import cell, table_head
 from ui.console import Console
 from ui.i18n import CATALOGS, Translate
 from ui.layout import frame
 from ui.session import Page
+from ui.tables import Paging, cell, table_head
 
 PAGE_SIZE = 50
 COLUMNS = (
@@ -72,14 +71,14 @@ class AuditView:
         self.page = page
         self.t: Translate = page.t
         self.filters = Filters()
-        self.number = 1
-        self.events: list[Event] = []
-        self.total = 0
-        self.loads = 0
+        self.paging: Paging[Event] = Paging(
+            PAGE_SIZE,
+            lambda limit, offset: page.console.call(trail.page, self.filters, limit, offset),
+        )
 
     async def build(self) -> None:
         self.toolbar()
-        await self.load()
+        await self.paging.load()
         self.listing()
 
     def toolbar(self) -> None:
@@ -103,7 +102,7 @@ class AuditView:
         filters = self.read_filters()
         if filters is None:
             return
-        self.filters, self.number = filters, 1
+        self.filters, self.paging.number = filters, 1
         await self.reload()
 
     def read_filters(self) -> Filters | None:
@@ -122,47 +121,23 @@ class AuditView:
         action: AuditAction | None = self.action.value or None
         return Filters(actor, action, since, until)
 
-    async def load(self) -> bool:
-        """Fetches the chosen page; False when a later choice overtook this one (queries
-        run in threads and may finish out of order: only the latest is shown)."""
-        self.loads += 1
-        mine = self.loads
-        offset = (self.number - 1) * PAGE_SIZE
-        found = await self.page.console.call(trail.page, self.filters, PAGE_SIZE, offset)
-        if mine != self.loads:
-            return False
-        self.events, self.total = found
-        if self.number > self.pages():
-            self.number = 1  # fewer match than when the page was chosen: the first page
-        return True
-
     async def reload(self) -> None:
-        if await self.load():
+        if await self.paging.load():
             self.listing.refresh()
-
-    def pages(self) -> int:
-        return max(1, ceil(self.total / PAGE_SIZE))
 
     @ui.refreshable_method
     def listing(self) -> None:
         t = self.t
-        ui.label(t("audit.count", count=i18n.number(self.total, self.page.locale)))
-        if not self.events:
+        ui.label(t("audit.count", count=i18n.number(self.paging.total, self.page.locale)))
+        if not self.paging.rows:
             ui.label(t("audit.empty")).classes("opacity-70").mark("audit-empty")
             return
         with ui.element("table").classes("w-full border-collapse").mark("audit-table"):
             table_head(t, COLUMNS)
             with ui.element("tbody"):
-                for event in self.events:
+                for event in self.paging.rows:
                     self.row(event)
-        if self.pages() > 1:
-            pager = ui.pagination(1, self.pages(), direction_links=True, value=self.number)
-            pager.props(f'aria-label="{t("audit.pages")}"').mark("audit-pages")
-            pager.on_value_change(self.turn)
-
-    async def turn(self, event: Any) -> None:
-        self.number = int(event.value)
-        await self.reload()
+        self.paging.pager(t("audit.pages"), "audit-pages", self.reload)
 
     def row(self, event: Event) -> None:
         page = self.page

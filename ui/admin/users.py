@@ -6,7 +6,6 @@ in the audit trail in the change's own transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import ceil
 from typing import Any
 
 import psycopg
@@ -25,6 +24,7 @@ from ui.console import Console
 from ui.i18n import Translate
 from ui.layout import frame
 from ui.session import Page
+from ui.tables import Paging, cell, table_head
 
 PAGE_SIZE = 25
 ROLE_KEYS: dict[Role, str] = {
@@ -130,21 +130,6 @@ def copy_from(t: Translate, field: ui.input) -> None:
     ui.notify(t("users.copied"), type="positive")
 
 
-def cell(text: str, marker: str | None = None) -> ui.element:
-    with ui.element("td").classes("px-3 py-2") as td:
-        label = ui.label(text)
-        if marker:
-            label.mark(marker)
-    return td
-
-
-def table_head(t: Translate, keys: tuple[str, ...]) -> None:
-    with ui.element("thead"), ui.element("tr").classes("text-left border-b"):
-        for key in keys:
-            with ui.element("th").classes("px-3 py-2 font-semibold"):
-                ui.label(t(key))
-
-
 class UsersView:
     """The filters, the page of users and the dialogs that change them."""
 
@@ -153,17 +138,19 @@ class UsersView:
         self.t = page.t
         self.prefix = ""
         self.role: Role | None = None
-        self.number = 1
-        self.accounts: list[Account] = []
-        self.total = 0
-        self.loads = 0
+        self.paging: Paging[Account] = Paging(
+            PAGE_SIZE,
+            lambda limit, offset: page.console.call(
+                directory.page_of_users, self.prefix, self.role, limit, offset
+            ),
+        )
 
     async def build(self) -> None:
         # Dialogs live here: a dialog is deleted with the element it was opened from, and
         # the list and the user dialog are rebuilt after each change.
         self.anchor = ui.element()
         self.toolbar()
-        await self.load()
+        await self.paging.load()
         self.listing()
 
     def toolbar(self) -> None:
@@ -182,52 +169,26 @@ class UsersView:
     async def filter(self, **changes: Any) -> None:
         self.prefix = (changes.get("prefix", self.prefix) or "").strip()
         self.role = changes.get("role", self.role)
-        self.number = 1
+        self.paging.number = 1
         await self.reload()
 
-    async def load(self) -> bool:
-        """Fetches the chosen page; False when a later choice overtook this one (queries
-        run in threads and may finish out of order: only the latest is shown)."""
-        self.loads += 1
-        mine = self.loads
-        offset = (self.number - 1) * PAGE_SIZE
-        found = await self.page.console.call(
-            directory.page_of_users, self.prefix, self.role, PAGE_SIZE, offset
-        )
-        if mine != self.loads:
-            return False
-        self.accounts, self.total = found
-        if self.number > self.pages():
-            self.number = 1  # fewer match than when the page was chosen: the first page
-        return True
-
     async def reload(self) -> None:
-        if await self.load():
+        if await self.paging.load():
             self.listing.refresh()
-
-    def pages(self) -> int:
-        return max(1, ceil(self.total / PAGE_SIZE))
 
     @ui.refreshable_method
     def listing(self) -> None:
         t = self.t
-        ui.label(t("users.count", count=i18n.number(self.total, self.page.locale)))
-        if not self.accounts:
+        ui.label(t("users.count", count=i18n.number(self.paging.total, self.page.locale)))
+        if not self.paging.rows:
             ui.label(t("users.empty")).classes("opacity-70").mark("users-empty")
             return
         with ui.element("table").classes("w-full border-collapse").mark("users-table"):
             table_head(t, USER_COLUMNS)
             with ui.element("tbody"):
-                for account in self.accounts:
+                for account in self.paging.rows:
                     self.row(account)
-        if self.pages() > 1:
-            pager = ui.pagination(1, self.pages(), direction_links=True, value=self.number)
-            pager.props(f'aria-label="{t("users.pages")}"').mark("users-pages")
-            pager.on_value_change(self.turn)
-
-    async def turn(self, event: Any) -> None:
-        self.number = int(event.value)
-        await self.reload()
+        self.paging.pager(t("users.pages"), "users-pages", self.reload)
 
     def row(self, account: Account) -> None:
         t, page = self.t, self.page
