@@ -13,6 +13,7 @@ from nicegui.testing.user import User as SimulatedUser
 from appliance import db
 from appliance.accounts.users import create_user
 from appliance.workers.worker import WorkerContext
+from tests import services
 from tests.ui.conftest import log_in, make_console_user
 from ui.admin import overview
 
@@ -162,19 +163,9 @@ async def test_with_postgresql_down_the_page_says_so_and_comes_back_with_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(overview, "REFRESH_S", 0.2)
-    name = database_url.rsplit("/", 1)[1]
-    with db.connect(pg_admin_url) as admin:
-        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-        try:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            await admin_user.open("/")
-            await admin_user.should_see("The database cannot be reached right now.")
-            await admin_user.should_see("Unhealthy", retries=50)  # once checked
-            await admin_user.should_see("Down")
-        finally:
-            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    with services.database_refusing(pg_admin_url, database_url):
+        await admin_user.open("/")
+        await admin_user.should_see("The database cannot be reached right now.")
+        await admin_user.should_see("Unhealthy", retries=50)  # once checked
+        await admin_user.should_see("Down")
     await admin_user.should_see(marker="overview-components", retries=200)

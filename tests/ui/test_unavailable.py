@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nicegui.testing.user import User as SimulatedUser
 
-from appliance import db
+from tests import services
 from ui.admin import overview
 
 
@@ -16,18 +16,8 @@ async def test_a_page_waits_for_postgresql_and_then_opens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(overview, "REFRESH_S", 0.2)
-    name = database_url.rsplit("/", 1)[1]
-    with db.connect(pg_admin_url) as admin:
-        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-        try:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            await admin_user.open("/audit")
-            await admin_user.should_see("The database cannot be reached right now.")
-        finally:
-            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    with services.database_refusing(pg_admin_url, database_url):
+        await admin_user.open("/audit")
+        await admin_user.should_see("The database cannot be reached right now.")
     await admin_user.should_see("Audit", retries=100)
     await admin_user.should_not_see("The database cannot be reached right now.")
