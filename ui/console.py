@@ -1,5 +1,6 @@
-"""What every page shares: the settings, a PostgreSQL pool and Redis, and the way to run
-the appliance's (synchronous) feature functions off the event loop."""
+"""What every page shares: the settings, a PostgreSQL pool and Redis, the way to run the
+appliance's (synchronous) feature functions off the event loop, and the watcher that tells
+pages when a submission's status changes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from appliance import db
 from appliance.settings import Settings
+from ui.live import Watcher
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -27,12 +29,18 @@ class Console:
     settings: Settings
     pool: ConnectionPool[db.Connection] = field(init=False)
     broker: redis.Redis = field(init=False)
+    watcher: Watcher = field(init=False)
 
     def open(self) -> None:
+        """At the app's startup, in its event loop (the watcher listens there)."""
         self.pool = db.open_pool(self.settings.database_url, size=POOL_SIZE)
         self.broker = redis.Redis.from_url(self.settings.redis_url, socket_timeout=5)
+        self.watcher = Watcher(self.settings.database_url)
+        self.watcher.start()
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """At the app's shutdown (NiceGUI awaits it)."""
+        await self.watcher.stop()
         self.pool.close()
         self.broker.close()
 
