@@ -32,6 +32,7 @@ class GoldenView(msgspec.Struct):
 class MutantView(msgspec.Struct):
     label: str
     verdict: Verdict
+    weight: int  # learners see it too: the score is explained by the weights
     hint: str | None  # only for a survivor
     killed_by: list[str]
     name: str | msgspec.UnsetType = msgspec.UNSET  # only for authors and admins
@@ -140,6 +141,7 @@ def _mutant_view(
     return MutantView(
         label=f"mutant {mutant['label']}",
         verdict=variant["verdict"],
+        weight=mutant["weight"],
         hint=mutant["hint"] if survived else None,
         killed_by=[
             t["test_name"]

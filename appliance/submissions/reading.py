@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from appliance.accounts.users import User
 from appliance.db import Connection, Row
 from appliance.problems import queries as problem_queries
 from appliance.submissions import queries
@@ -23,6 +24,18 @@ def stored_detail(conn: Connection, row: Row, reveal_names: bool) -> SubmissionD
     """The detail of the submission `row` (queries.detail's columns) from its stored
     results: what GET /api/v1/submissions/{id} answers."""
     return _assembled(conn, row, queries.variant_runs(conn, str(row["id"])), reveal_names)
+
+
+def learner_detail(conn: Connection, user: User, submission_id: str) -> SubmissionDetail | None:
+    """The detail of `user`'s own submission, as the API shows it to them (an admin may read
+    any); None for an id that is not one, or not theirs, so that others' ids do not leak.
+    Mutants' names only for authors and admins, as in the API."""
+    if not is_submission_id(submission_id):
+        return None
+    row = queries.detail(conn, submission_id)
+    if row is None or (row["user_id"] != user.id and not user.is_admin):
+        return None
+    return stored_detail(conn, row, reveal_names=user.role in ("admin", "author"))
 
 
 def _assembled(

@@ -100,7 +100,7 @@ TESTS = [
     _test_row(3, "test_only_in_a_mutant_run", "error"),
 ]
 MUTANTS = [
-    {"name": "upper", "label": 2, "hint": "the top", "weight": 1},
+    {"name": "upper", "label": 2, "hint": "the top", "weight": 3},
     {"name": "lower", "label": 1, "hint": "the bottom", "weight": 1},
 ]
 
@@ -108,8 +108,20 @@ MUTANTS = [
 def test_learners_see_labels_in_label_order_hints_for_survivors_and_golden_tests_only() -> None:
     view = msgspec.to_builtins(detail(ROW, VARIANTS, TESTS, MUTANTS, reveal_names=False))
     assert view["mutants"] == [
-        {"label": "mutant 1", "verdict": "survived", "hint": "the bottom", "killed_by": []},
-        {"label": "mutant 2", "verdict": "killed", "hint": None, "killed_by": ["test_top"]},
+        {
+            "label": "mutant 1",
+            "verdict": "survived",
+            "weight": 1,
+            "hint": "the bottom",
+            "killed_by": [],
+        },
+        {
+            "label": "mutant 2",
+            "verdict": "killed",
+            "weight": 3,
+            "hint": None,
+            "killed_by": ["test_top"],
+        },
     ]
     assert "upper" not in str(view) and "lower" not in str(view)
     assert view["golden_reruns"] == ["passed"] and view["twins"] == ["passed"]

@@ -80,6 +80,7 @@ def test_a_weak_suite_scores_its_share_and_sees_hints_only_for_survivors(
         "name": "bounds_swapped",
         "label": by_name["bounds_swapped"]["label"],
         "verdict": "killed",
+        "weight": 1,
         "hint": None,
         "killed_by": ["test_inside_is_unchanged"],
     }
