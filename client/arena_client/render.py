@@ -144,8 +144,11 @@ def _golden(golden: Json) -> str:
 
 
 def _mutants(mutants: Sequence[Json]) -> str:
-    rows = [[m["label"], m["verdict"], m.get("hint") or ""] for m in mutants]
-    return table(["MUTANT", "VERDICT", "HINT"], rows)
+    # An appliance older than the weights leaves them out: shown as "-".
+    rows = [
+        [m["label"], m["verdict"], str(m.get("weight", "-")), m.get("hint") or ""] for m in mutants
+    ]
+    return table(["MUTANT", "VERDICT", "WEIGHT", "HINT"], rows)
 
 
 def _indent(text: str, spaces: int = 2) -> str:

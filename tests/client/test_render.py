@@ -33,11 +33,23 @@ def test_a_failure_explains_its_reason_in_plain_words() -> None:
 
 def test_hints_appear_only_for_survivors() -> None:
     mutants = [
-        {"label": "mutant 1", "verdict": "killed", "hint": None, "killed_by": ["t"]},
-        {"label": "mutant 2", "verdict": "survived", "hint": "Try x equal to hi.", "killed_by": []},
+        {"label": "mutant 1", "verdict": "killed", "weight": 2, "hint": None, "killed_by": ["t"]},
+        {
+            "label": "mutant 2",
+            "verdict": "survived",
+            "weight": 3,
+            "hint": "Try x.",
+            "killed_by": [],
+        },
     ]
     rows = render.result_text({**PENDING, "status": "RUNNING", "mutants": mutants}).splitlines()
-    assert rows[-2:] == ["mutant 1  killed", "mutant 2  survived  Try x equal to hi."]
+    assert rows[-2:] == ["mutant 1  killed    2", "mutant 2  survived  3       Try x."]
+
+
+def test_a_result_without_weights_shows_a_dash() -> None:
+    mutants = [{"label": "mutant 1", "verdict": "killed", "hint": None, "killed_by": ["t"]}]
+    rows = render.result_text({**PENDING, "status": "RUNNING", "mutants": mutants}).splitlines()
+    assert rows[-1] == "mutant 1  killed   -"
 
 
 def test_examples_read_like_a_doctest() -> None:
