@@ -53,6 +53,8 @@ CollectionStatus = Literal["healthy", "degraded", "failing"]
 ExportFormat = Literal["csv", "pdf"]
 # The console's languages (a user's remembered choice).
 Locale = Literal["ko", "en"]
+# Where a learner stands on a problem: every mutant killed once, submitted, or not yet.
+ProblemState = Literal["solved", "tried", "new"]
 # What the audit trail records (admin and author actions, console logins).
 AuditAction = Literal[
     "login",

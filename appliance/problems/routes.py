@@ -14,9 +14,10 @@ from appliance.audit.trail import Actor
 from appliance.db import Row
 from appliance.errors import Forbidden, NotFound
 from appliance.injected import Broker, CurrentUser, Db
+from appliance.learning import workspace
 from appliance.problems import queries, versions
 from appliance.problems.bundle import NO_NUL, SLUG, BundleBody, from_body
-from appliance.problems.examples import Example, parse_examples, render_examples_md
+from appliance.problems.examples import Example
 from appliance.responses import errors
 from appliance.vocabulary import Difficulty, RunKind, Verdict, VersionStatus
 
@@ -173,34 +174,26 @@ def list_problems(
 @get("/api/v1/problems/{slug:str}", sync_to_thread=True, responses=errors(400, 401, 404))
 def problem_detail(slug: SlugPath, user: CurrentUser, conn: Db) -> ProblemView:
     """The current version of a problem as learners see it."""
-    version = queries.current_version(conn, slug)
-    if version is None:
+    page = workspace.problem_page(conn, user.id, slug)
+    if page is None:
         raise NotFound(f"no published problem {slug!r}")
-    examples = parse_examples(version["examples"])
     return ProblemView(
-        slug=version["slug"],
-        title=version["title"],
-        description_md=_statement(version["description_md"], examples),
-        examples=[_example(example) for example in examples],
-        function_signature=version["function_signature"],
-        difficulty=version["difficulty"],
-        tags=list(version["tags"]),
-        version=version["number"],
-        mutant_count=version["mutant_count"],
-        golden_code=version["golden_code"] if version["show_golden"] else None,
-        limits=Limits(version["wall_seconds"]),
+        slug=page.slug,
+        title=page.title,
+        description_md=page.description_md,
+        examples=[_example(example) for example in page.examples],
+        function_signature=page.function_signature,
+        difficulty=page.difficulty,
+        tags=page.tags,
+        version=page.version,
+        mutant_count=page.mutant_count,
+        golden_code=page.golden_code,
+        limits=Limits(page.wall_seconds),
     )
 
 
 def _example(example: Example) -> ExampleView:
     return ExampleView(example.call, example.setup, example.result, example.raises)
-
-
-def _statement(description_md: str, examples: tuple[Example, ...]) -> str:
-    """The statement with its examples rendered below it (DESIGN.md 5)."""
-    if not examples:
-        return description_md
-    return description_md.rstrip("\n") + "\n\n" + render_examples_md(examples)
 
 
 @post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Annotated
 
@@ -11,15 +10,12 @@ from litestar import get, post
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from appliance import ratelimit
 from appliance.db import Row
-from appliance.errors import Conflict, NotFound, Overloaded, PayloadTooLarge, RateLimited
+from appliance.errors import NotFound
 from appliance.injected import Broker, Config, CurrentUser, Db
-from appliance.problems import queries as problem_queries
 from appliance.problems.bundle import NO_NUL, SLUG
 from appliance.problems.routes import Page, PageSize, SlugQuery
 from appliance.responses import errors
-from appliance.settings import Settings
 from appliance.submissions import intake, queries, reading
 from appliance.submissions.detail import SubmissionDetail
 from appliance.vocabulary import FailureReason, Status
@@ -66,28 +62,6 @@ class SubmissionPage(msgspec.Struct):
     page_size: int
 
 
-def _accepted(row: Row, problem: str, version: int) -> Accepted:
-    return Accepted(str(row["id"]), row["status"], problem, version, row["created_at"])
-
-
-def _replay(conn: Db, user: CurrentUser, key: str, digest: str, problem: str) -> Row | None:
-    """The submission already made with this key, if any; 409 if the key's request differs."""
-    existing = queries.by_idempotency_key(conn, user.id, key)
-    if existing is None:
-        return None
-    if existing["code_sha256"] != digest or existing["problem"] != problem:
-        raise Conflict("this Idempotency-Key was used for a different submission")
-    return existing
-
-
-def _admit(conn: Db, broker: Broker, settings: Settings, user: CurrentUser) -> None:
-    wait = ratelimit.retry_after(broker, user.id, settings.rate_limit_per_minute, ratelimit.clock())
-    if wait is not None:
-        raise RateLimited(f"more than {settings.rate_limit_per_minute} submissions a minute", wait)
-    if queries.count_pending(conn) >= settings.max_pending:
-        raise Overloaded("the judging backlog is full", intake.BACKLOG_RETRY_AFTER_S)
-
-
 @post(
     "/api/v1/submissions",
     status_code=HTTP_202_ACCEPTED,
@@ -103,23 +77,8 @@ def submit(
     key: IdempotencyKey = None,
 ) -> Accepted:
     """Store a suite for judging (PENDING) and queue it."""
-    if len(data.code.encode()) > settings.max_code_bytes:
-        raise PayloadTooLarge(f"code is larger than {settings.max_code_bytes} bytes")
-    digest = hashlib.sha256(data.code.encode()).hexdigest()
-    if key is not None and (done := _replay(conn, user, key, digest, data.problem)) is not None:
-        return _accepted(done, data.problem, done["version"])
-    version = problem_queries.current_version(conn, data.problem)
-    if version is None:
-        raise NotFound(f"no published problem {data.problem!r}")
-    _admit(conn, broker, settings, user)
-    row = queries.insert(conn, user.id, version["id"], data.code, digest, key)
-    if row is None:  # a concurrent request with the same key won the race
-        assert key is not None
-        row = _replay(conn, user, key, digest, data.problem)
-        assert row is not None
-        return _accepted(row, data.problem, row["version"])
-    intake.enqueue(broker, str(row["id"]))
-    return _accepted(row, data.problem, version["number"])
+    row = intake.submit(conn, broker, settings, user, data.problem, data.code, key)
+    return msgspec.convert(row, Accepted)
 
 
 def _visible(conn: Db, user: CurrentUser, submission_id: str) -> Row:
