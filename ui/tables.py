@@ -1,19 +1,23 @@
-"""Plain HTML tables (screen readers name each cell by its column) and the paging of rows
-fetched a page at a time, which the list pages share."""
+"""Plain HTML tables (real <table> rows and headers, which screen readers announce as a
+table), the kill matrix's rows, and the paging of rows fetched a page at a time: what the
+list pages share."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from math import ceil
 from typing import Any, Generic, TypeVar
 
 from nicegui import ui
 
+from appliance.submissions.detail import MutantView
 from ui.i18n import Translate
 
 Row = TypeVar("Row")
 # (limit, offset) -> (the rows of that page, how many rows match in all)
 Fetch = Callable[[int, int], Awaitable[tuple[list[Row], int]]]
+KILL_MARK = "✓"
 
 
 def cell(text: str, marker: str | None = None) -> ui.element:
@@ -70,3 +74,43 @@ class Paging(Generic[Row]):
         links = ui.pagination(1, self.pages(), direction_links=True, value=self.number)
         links.props(f'aria-label="{label}"').mark(marker)
         links.on_value_change(turn)
+
+
+class Table:
+    """A bordered HTML table with a header row; cells hold any elements."""
+
+    def __init__(self, headings: Sequence[str], marker: str) -> None:
+        self.element = ui.element("table").classes("w-full text-left border-collapse text-sm")
+        self.element.mark(marker)
+        with self.element, ui.element("thead"), ui.element("tr"):
+            for heading in headings:
+                with ui.element("th").classes("border-b-2 px-2 py-1").props('scope="col"'):
+                    ui.label(heading)
+        with self.element:
+            self.body = ui.element("tbody")
+
+    @contextmanager
+    def row(self, marker: str = "") -> Iterator[None]:
+        with self.body, ui.element("tr").classes("border-b align-top") as row:
+            if marker:
+                row.mark(marker)
+            yield
+
+    @contextmanager
+    def cell(self) -> Iterator[None]:
+        with ui.element("td").classes("px-2 py-1"):
+            yield
+
+    def text(self, value: str, classes: str = "") -> None:
+        with self.cell():
+            ui.label(value).classes(classes)
+
+
+def matrix_rows(tests: list[str], mutants: list[MutantView]) -> list[dict[str, str]]:
+    """One row per test golden's run collected; column `m<i>` holds the mark when test
+    killed mutant i."""
+    killers = [set(mutant.killed_by) for mutant in mutants]
+    return [
+        {"test": test, **{f"m{i}": KILL_MARK if test in k else "" for i, k in enumerate(killers)}}
+        for test in tests
+    ]

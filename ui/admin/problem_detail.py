@@ -19,11 +19,13 @@ from appliance.problems import changes, queries, versions
 from appliance.problems.examples import parse_examples, render_examples_md
 from appliance.vocabulary import VersionStatus
 from ui import session
-from ui.admin.problem_widgets import STATUS_KEYS, Table, difficulty_label, status_badge
+from ui.admin.problem_widgets import STATUS_KEYS, status_badge
 from ui.console import Console
 from ui.i18n import moment, number
 from ui.layout import frame
 from ui.session import Page
+from ui.tables import Table
+from ui.words import difficulty_label
 
 # While a version validates, the page asks this often whether it is done.
 POLL_SECONDS = 3.0

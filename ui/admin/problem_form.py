@@ -20,11 +20,11 @@ from appliance.problems import archive, bundle, queries, versions
 from appliance.problems.bundle import MAX_MUTANTS, MAX_WALL_SECONDS, ProblemBundle
 from appliance.vocabulary import DIFFICULTIES
 from ui import session
-from ui.admin.problem_widgets import difficulty_label
 from ui.console import Console
 from ui.i18n import number
 from ui.layout import frame
 from ui.session import Page
+from ui.words import difficulty_label
 
 CODE = "font-mono text-sm"
 

@@ -16,11 +16,13 @@ from appliance.problems import queries
 from appliance.vocabulary import DIFFICULTIES, Difficulty, VersionStatus
 from ui import session
 from ui.admin import problem_detail, problem_form
-from ui.admin.problem_widgets import STATUS_COLORS, STATUS_KEYS, Table, difficulty_label
+from ui.admin.problem_widgets import STATUS_COLORS, STATUS_KEYS
 from ui.console import Console
 from ui.i18n import number
 from ui.layout import frame
 from ui.session import Page
+from ui.tables import Table
+from ui.words import difficulty_label
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000

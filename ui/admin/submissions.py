@@ -27,18 +27,11 @@ from ui import i18n, session
 from ui.console import Console
 from ui.layout import frame
 from ui.session import Page
+from ui.tables import KILL_MARK, matrix_rows
+from ui.words import STATUS_COLOURS
 
 REASONS: tuple[FailureReason, ...] = get_args(FailureReason)
-# Quasar colours of a status badge: the appliance's fault stands out from the suite's.
-STATUS_COLOURS: dict[Status, str] = {
-    "PENDING": "grey-7",
-    "RUNNING": "blue-7",
-    "SUCCESS": "positive",
-    "FAILURE": "warning",
-    "ERROR": "negative",
-}
 UNFINISHED: tuple[Status, ...] = ("PENDING", "RUNNING")
-KILL_MARK = "✓"
 FOLLOW_SECONDS = 3.0
 # A suite may store up to 2000 tests: the browser draws only the rows in view.
 LONG_TABLE = "virtual-scroll"
@@ -571,16 +564,6 @@ _MATRIX_HEADER = """
   <div class="text-caption">{{ props.col.caption }}</div>
 </q-th>
 """
-
-
-def matrix_rows(tests: list[str], mutants: list[MutantView]) -> list[dict[str, str]]:
-    """One row per test golden's run collected; column `m<i>` holds the mark when test
-    killed mutant i."""
-    killers = [set(mutant.killed_by) for mutant in mutants]
-    return [
-        {"test": test, **{f"m{i}": KILL_MARK if test in k else "" for i, k in enumerate(killers)}}
-        for test in tests
-    ]
 
 
 def _matrix_columns(page: Page, mutants: list[MutantView]) -> list[dict[str, Any]]:
