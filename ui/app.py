@@ -8,9 +8,26 @@ from nicegui import app
 from appliance.settings import Settings
 from ui.admin import audit, latency, login, metrics, overview, problems, submissions, users
 from ui.console import Console
+from ui.learner import attempts, problem, progress, results
+from ui.learner import problems as learner_problems
 from ui.security import Hardening
 
-PAGES = (login, overview, metrics, latency, problems, submissions, users, audit)
+# /learn/{slug} last: the fixed learner addresses (attempts, progress) are not problems.
+PAGES = (
+    login,
+    overview,
+    metrics,
+    latency,
+    problems,
+    submissions,
+    users,
+    audit,
+    learner_problems,
+    attempts,
+    progress,
+    results,
+    problem,
+)
 
 
 def build(settings: Settings) -> Console:

@@ -23,6 +23,9 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/submissions", "nav.submissions", session.ADMIN),
     ("/users", "nav.users", session.ADMIN),
     ("/audit", "nav.audit", session.ADMIN),
+    ("/learn", "learn.nav.problems", session.EVERYONE),
+    ("/learn/attempts", "learn.nav.attempts", session.EVERYONE),
+    ("/learn/progress", "learn.nav.progress", session.EVERYONE),
 )
 LANGUAGE_NAMES: dict[Locale, str] = {"ko": "한국어", "en": "English"}
 
@@ -32,19 +35,36 @@ def frame(page: Page, title_key: str) -> Iterator[None]:
     """The header, then the page's own content inside a centred column."""
     t = page.t
     ui.page_title(f"{t(title_key)} · {t('app.title')}")
-    with ui.header().classes("items-center gap-4 bg-slate-800 text-white px-4 py-2"):
+    # Wraps rather than scrolls sideways on a tablet (an admin's header holds ten links).
+    with ui.header().classes(
+        "items-center flex-wrap gap-x-4 gap-y-1 bg-slate-800 text-white px-4 py-2"
+    ):
         ui.label(t("app.title")).classes("text-lg font-bold")
-        with ui.row().classes("gap-1").props('role="navigation"'):
+        with ui.row().classes("gap-1 flex-wrap").props('role="navigation"'):
+            here = _current_path()
             for path, key, roles in NAVIGATION:
                 if page.user.role in roles:
-                    ui.link(t(key), path).classes("text-white px-2 no-underline")
+                    link = ui.link(t(key), path).classes("text-white px-2 no-underline")
+                    if path == here:  # told to screen readers, and seen as underlined
+                        link.props('aria-current="page"').classes(
+                            "underline", remove="no-underline"
+                        )
         ui.space()
-        _language_switch(page)
-        ui.label(page.user.name).classes("opacity-80")
-        ui.button(t("nav.logout"), on_click=lambda: _log_out(page)).props("flat color=white")
+        # The language, the user and the logout wrap together, never apart.
+        with ui.row().classes("items-center gap-3 no-wrap ml-auto"):
+            _language_switch(page)
+            ui.label(page.user.name).classes("opacity-80")
+            ui.button(t("nav.logout"), on_click=lambda: _log_out(page)).props("flat color=white")
     with ui.column().classes("w-full max-w-screen-2xl mx-auto p-4 gap-4"):
         ui.label(t(title_key)).classes("text-2xl font-semibold").props('role="heading"')
         yield
+
+
+def _current_path() -> str:
+    try:
+        return ui.context.client.request.url.path
+    except RuntimeError:  # a client without a request: not a page anyone opened
+        return ""
 
 
 def _language_switch(page: Page) -> None:

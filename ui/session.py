@@ -26,6 +26,8 @@ _KEY = "session"
 LOCALE_KEY = "locale"
 ADMIN: tuple[Role, ...] = ("admin",)
 AUTHORS: tuple[Role, ...] = ("admin", "author")
+# The learner's area is open to every role: authors and admins try their own problems there.
+EVERYONE: tuple[Role, ...] = ("admin", "author", "learner")
 
 
 def now() -> datetime:
@@ -116,7 +118,7 @@ async def current_user(console: Console) -> User | None:
 
 
 def home_of(user: User) -> str:
-    return {"admin": "/", "author": "/problems", "learner": "/learner"}[user.role]
+    return {"admin": "/", "author": "/problems", "learner": "/learn"}[user.role]
 
 
 async def guard(
@@ -133,5 +135,6 @@ async def guard(
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if user.role not in roles:
         return RedirectResponse(home_of(user), status_code=303)
-    app.storage.user[LOCALE_KEY] = user.locale
+    if app.storage.user.get(LOCALE_KEY) != user.locale:  # each write schedules a file save
+        app.storage.user[LOCALE_KEY] = user.locale
     return Page(console, user, source_of(request))

@@ -80,3 +80,59 @@ async def author_user(visitor: SimulatedUser, conn: db.Connection) -> SimulatedU
     await log_in(visitor, "aubrey")
     await visitor.should_see("Problems")
     return visitor
+
+
+@pytest.fixture
+async def learner_user(visitor: SimulatedUser, conn: db.Connection) -> SimulatedUser:
+    """A browser logged in as the learner `lee` (English), on the problem browser."""
+    make_console_user(conn, "lee", "learner")
+    conn.execute("UPDATE users SET locale = 'en' WHERE name = 'lee'")
+    await log_in(visitor, "lee")
+    await visitor.should_see("Problems to practise")
+    return visitor
+
+
+def judged_submission(
+    conn: db.Connection,
+    user: str,
+    slug: str,
+    code: str = "def test_x(): pass",
+    score: int | None = 100,
+    status: str = "SUCCESS",
+    minutes_ago: int = 0,
+) -> str:
+    """A submission of `user` to the current version of `slug`, stored as already judged
+    (the learner pages read what the judge left; `drain` tests judge for real)."""
+    row = conn.execute(
+        "INSERT INTO submissions (user_id, version_id, code, code_sha256, status, reason, score,"
+        " created_at, started_at, finished_at)"
+        " SELECT u.id, p.current_version_id, %(code)s, 'sha', %(status)s, %(reason)s, %(score)s,"
+        " now() - make_interval(mins => %(ago)s), now() - make_interval(mins => %(ago)s),"
+        " now() - make_interval(mins => %(ago)s)"
+        " FROM users u, problems p WHERE u.name = %(user)s AND p.slug = %(slug)s RETURNING id",
+        {
+            "code": code,
+            "status": status,
+            "reason": "golden_failed" if status == "FAILURE" else None,
+            "score": score,
+            "ago": minutes_ago,
+            "user": user,
+            "slug": slug,
+        },
+    ).fetchone()
+    assert row is not None
+    return str(row["id"])
+
+
+def user_id(conn: db.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM users WHERE name = %s", (name,)).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def text_of(user: SimulatedUser, marker: str) -> str:
+    """Every text shown inside the element marked `marker` (labels, links, badges), in
+    order: what a person reads in that row or box."""
+    (element,) = user.find(marker=marker).elements
+    parts = [getattr(e, "text", "") for e in [element, *element.descendants()]]
+    return " ".join(part for part in parts if isinstance(part, str) and part)

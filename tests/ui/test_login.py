@@ -13,12 +13,12 @@ from tests.ui.conftest import PASSWORD, log_in, make_console_user
 from ui import session
 
 
-async def test_a_learner_logs_in_and_lands_on_the_learner_page(
+async def test_a_learner_logs_in_and_lands_on_the_problem_browser(
     visitor: SimulatedUser, conn: db.Connection
 ) -> None:
     make_console_user(conn, "lee", "learner")
     await log_in(visitor, "lee")
-    await visitor.should_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_see("연습 문제")
     row = conn.execute("SELECT action, target FROM audit_events").fetchone()
     assert row == {"action": "login", "target": "lee"}
 
@@ -42,7 +42,7 @@ async def test_five_failures_in_a_minute_throttle_even_the_right_password(
         await log_in(visitor, "lee", "wrong password, again")
     await log_in(visitor, "lee")
     await visitor.should_see("로그인 실패가 너무 많습니다. 1분 후에 다시 시도하십시오.")
-    await visitor.should_not_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_not_see("연습 문제")
 
 
 async def test_a_password_change_ends_the_session(
@@ -50,9 +50,9 @@ async def test_a_password_change_ends_the_session(
 ) -> None:
     make_console_user(conn, "lee", "learner")
     await log_in(visitor, "lee")
-    await visitor.should_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_see("연습 문제")
     set_password(conn, "lee", "another long password")
-    await visitor.open("/learner")
+    await visitor.open("/learn")
     await visitor.should_see(marker="login-name")
 
 
@@ -61,10 +61,10 @@ async def test_disabling_a_user_ends_the_session_and_refuses_the_next_login(
 ) -> None:
     make_console_user(conn, "lee", "learner")
     await log_in(visitor, "lee")
-    await visitor.should_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_see("연습 문제")
     user_id = conn.execute("SELECT id FROM users WHERE name = 'lee'").fetchone()["id"]
     set_disabled(conn, user_id, True)
-    await visitor.open("/learner")
+    await visitor.open("/learn")
     await visitor.should_see(marker="login-name")
     await log_in(visitor, "lee")
     await visitor.should_see("이름 또는 비밀번호가 올바르지 않습니다.")
@@ -75,10 +75,10 @@ async def test_a_session_expires_after_its_lifetime(
 ) -> None:
     make_console_user(conn, "lee", "learner")
     await log_in(visitor, "lee")
-    await visitor.should_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_see("연습 문제")
     later = session.now() + timedelta(hours=12, seconds=1)
     monkeypatch.setattr(session, "now", lambda: later)
-    await visitor.open("/learner")
+    await visitor.open("/learn")
     await visitor.should_see(marker="login-name")
 
 
@@ -87,7 +87,7 @@ async def test_next_never_leads_to_another_host(
 ) -> None:
     make_console_user(conn, "lee", "learner")
     await log_in(visitor, "lee", path="/login?next=//evil.example/steal")
-    await visitor.should_see("콘솔은 관리자와 출제자용입니다")
+    await visitor.should_see("연습 문제")
 
 
 async def test_the_login_page_speaks_the_language_chosen_on_it(visitor: SimulatedUser) -> None:
@@ -107,7 +107,7 @@ async def test_a_users_language_is_remembered_across_logins(
     make_console_user(conn, "lee", "learner")
     conn.execute("UPDATE users SET locale = 'en' WHERE name = 'lee'")
     await log_in(visitor, "lee")
-    await visitor.should_see("The console is for admins and authors")
+    await visitor.should_see("Problems to practise")
 
 
 async def test_logging_out_ends_the_session_and_is_audited(

@@ -1,4 +1,4 @@
-"""/login: name and password; /learner: where a learner lands (not an admin area)."""
+"""/login: name and password (then each role's home); /learner: an old address of /learn."""
 
 from __future__ import annotations
 
@@ -72,12 +72,6 @@ def register(console: Console) -> None:
         return None
 
     @ui.page("/learner")
-    async def learner_page(request: Request) -> RedirectResponse | None:
-        page = await session.guard(console, request, ("learner",))
-        if isinstance(page, RedirectResponse):
-            return page
-        from ui.layout import frame
-
-        with frame(page, "learner.title"):
-            ui.label(page.t("learner.body"))
-        return None
+    def old_learner_home() -> RedirectResponse:
+        """The learner's first home, before the learner's area: kept for old bookmarks."""
+        return RedirectResponse("/learn", status_code=308)

@@ -312,7 +312,8 @@ def screenshot(driver: webdriver.Chrome, name: str) -> Path:
 
 
 def page_name(path: str) -> str:
-    return path.strip("/") or "overview"
+    """A file name for the page at `path` ("/learn/attempts" -> "learn-attempts")."""
+    return path.strip("/").replace("/", "-") or "overview"
 
 
 def document_status(events: list[dict[str, Any]], url: str) -> int | None:

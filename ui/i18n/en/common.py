@@ -18,8 +18,6 @@ MESSAGES: dict[str, str] = {
     "login.wrong": "Wrong name or password.",
     "login.throttled": "Too many failed logins. Wait a minute and try again.",
     "login.expired": "Your session has ended. Log in again.",
-    "learner.title": "The console is for admins and authors",
-    "learner.body": "You are logged in as a learner. The learner's workspace is not in this console yet; use the arena command-line client or the API with your token.",
     "error.unavailable": "The database cannot be reached right now. Try again shortly.",
     "common.none": "none",
     "common.save": "Save",

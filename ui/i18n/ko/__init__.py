@@ -1,8 +1,30 @@
 """Korean strings of the console: one module per page, merged (a key is never in two)."""
 
-from ui.i18n.ko import audit, common, latency, metrics, overview, problems, submissions, users
+from ui.i18n.ko import (
+    audit,
+    common,
+    latency,
+    learn,
+    metrics,
+    overview,
+    problems,
+    result,
+    submissions,
+    users,
+)
 
-MODULES = (common, overview, metrics, latency, problems, submissions, users, audit)
+MODULES = (
+    common,
+    overview,
+    metrics,
+    latency,
+    problems,
+    submissions,
+    users,
+    audit,
+    learn,
+    result,
+)
 MESSAGES: dict[str, str] = {
     key: text for module in MODULES for key, text in module.MESSAGES.items()
 }

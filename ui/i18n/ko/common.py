@@ -18,8 +18,6 @@ MESSAGES: dict[str, str] = {
     "login.wrong": "이름 또는 비밀번호가 올바르지 않습니다.",
     "login.throttled": "로그인 실패가 너무 많습니다. 1분 후에 다시 시도하십시오.",
     "login.expired": "세션이 종료되었습니다. 다시 로그인하십시오.",
-    "learner.title": "콘솔은 관리자와 출제자용입니다",
-    "learner.body": "학습자로 로그인했습니다. 학습자 작업 공간은 아직 이 콘솔에 없습니다. arena 명령줄 클라이언트나 토큰으로 API를 사용하십시오.",
     "error.unavailable": "지금은 데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하십시오.",
     "common.none": "없음",
     "common.save": "저장",
