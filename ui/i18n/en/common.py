@@ -1,7 +1,7 @@
 """English strings shared by every page: the frame, the login, common words."""
 
 MESSAGES: dict[str, str] = {
-    "app.title": "QA Arena console",
+    "app.title": "QA Arena",
     "nav.overview": "Overview",
     "nav.metrics": "Metrics",
     "nav.latency": "Latency",

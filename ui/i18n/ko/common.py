@@ -1,7 +1,7 @@
 """Korean strings shared by every page: the frame, the login, common words."""
 
 MESSAGES: dict[str, str] = {
-    "app.title": "QA Arena 콘솔",
+    "app.title": "QA Arena",
     "nav.overview": "개요",
     "nav.metrics": "지표",
     "nav.latency": "지연 시간",
