@@ -32,6 +32,7 @@ from appliance.exports import routes as export_routes
 from appliance.health import routes as health_routes
 from appliance.injected import Db
 from appliance.metrics import routes as metric_routes
+from appliance.models import routes as model_routes
 from appliance.problems import routes as problem_routes
 from appliance.responses import ErrorBody
 from appliance.settings import Settings, load
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *submission_routes.handlers,
             *export_routes.handlers,
             *metric_routes.handlers,
+            *model_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
             ),

@@ -9,6 +9,9 @@ same for ARENA_REDIS_URL and ARENA_REDIS_PASSWORD.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -64,6 +67,17 @@ class Settings:
     # Signs the console's session cookies; the console refuses to start without one.
     console_secret: str | None = field(repr=False)
     console_session_hours: int
+    # Seals the API keys of model endpoints (AES-256-GCM); None: only endpoints without a key
+    # can be registered.
+    model_key: bytes | None = field(repr=False)
+    # Hosts (names or networks) a model's base URL may name beyond loopback and private
+    # ranges, lower case.
+    model_hosts: tuple[str, ...]
+    # How long one request to a model may take (connect, then each read).
+    model_timeout_seconds: float
+
+
+MODEL_KEY_BYTES = 32
 
 
 class _Reader:
@@ -138,6 +152,32 @@ class _Reader:
             )
             return ZoneInfo(default)
 
+    def model_key(self, name: str) -> bytes | None:
+        """32 bytes given in base64; a bad one is named, its value never shown."""
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            key = base64.b64decode(raw.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != MODEL_KEY_BYTES:
+            self.problems.append(
+                f"{name} must be {MODEL_KEY_BYTES} bytes in base64 (openssl rand -base64 32)"
+            )
+            return None
+        return key
+
+    def hosts(self, name: str) -> tuple[str, ...]:
+        """Host names or networks (10.1.0.0/16) separated by commas."""
+        entries = tuple(
+            part.strip().lower() for part in (self.text(name) or "").split(",") if part.strip()
+        )
+        for entry in entries:
+            if not (_HOST_NAME.fullmatch(entry) or _is_network(entry)):
+                self.problems.append(f"{name} must be host names or networks, got {entry!r}")
+        return entries
+
     def prometheus(self, url_name: str, metric_name: str) -> tuple[str | None, str | None]:
         """A Prometheus URL and histogram name, given together or not at all."""
         url, metric = self.text(url_name) or None, self.text(metric_name) or None
@@ -145,6 +185,19 @@ class _Reader:
             self.problems.append(f"{url_name} and {metric_name} are set together or not at all")
         self.problems.extend(prometheus_problems(url, metric, url_name, metric_name))
         return url, metric
+
+
+_HOST_NAME = re.compile(
+    r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*"
+)
+
+
+def _is_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def prometheus_problems(
@@ -222,6 +275,10 @@ def from_env(env: Mapping[str, str]) -> Settings:
         console_port=read.port("ARENA_CONSOLE_PORT", 8080),
         console_secret=read.text("ARENA_CONSOLE_SECRET") or None,
         console_session_hours=read.integer("ARENA_CONSOLE_SESSION_HOURS", 12, 1, 24 * 30),
+        model_key=read.model_key("ARENA_MODEL_KEY"),
+        model_hosts=read.hosts("ARENA_MODEL_HOSTS"),
+        # A model on a CPU writes a suite in minutes, not seconds.
+        model_timeout_seconds=read.number("ARENA_MODEL_TIMEOUT_SECONDS", 300.0),
     )
     if read.problems:
         raise ConfigurationError("bad settings: " + "; ".join(read.problems))

@@ -72,6 +72,8 @@ AuditAction = Literal[
     "submission.rejudge",
     "latency.thresholds",
     "metrics.collect",
+    "model.register",
+    "problem_set.create",
 ]
 
 STATUSES: tuple[Status, ...] = get_args(Status)

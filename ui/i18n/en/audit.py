@@ -32,4 +32,6 @@ MESSAGES: dict[str, str] = {
     "audit.action_submission_rejudge": "Rejudged a submission",
     "audit.action_latency_thresholds": "Changed latency thresholds",
     "audit.action_metrics_collect": "Collected metrics",
+    "audit.action_model_register": "Registered a model endpoint",
+    "audit.action_problem_set_create": "Created a problem set",
 }

@@ -32,4 +32,6 @@ MESSAGES: dict[str, str] = {
     "audit.action_submission_rejudge": "제출 재채점",
     "audit.action_latency_thresholds": "지연 시간 임계값 변경",
     "audit.action_metrics_collect": "지표 수집",
+    "audit.action_model_register": "모델 엔드포인트 등록",
+    "audit.action_problem_set_create": "문제 세트 생성",
 }
