@@ -213,6 +213,8 @@ async def test_the_result_speaks_korean(
         "가중치 6 중 1만큼 제거했습니다 (뮤턴트 3개 중 1개): 30 + 70 × 1 / 6 = 41"  # noqa: RUF001
     )
     await visitor.should_see("제거 행렬")
+    await visitor.should_see("뮤턴트 1")  # the neutral labels in Korean too
+    await visitor.should_not_see("mutant 1")
     assert sorted(texts(visitor, "hint")) == SURVIVOR_HINTS  # the author's words, as written
 
 

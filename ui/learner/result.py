@@ -247,7 +247,7 @@ def _mutant_row(page: Page, mutant: MutantView) -> None:
     survived = mutant.verdict == "survived"
     with ui.element("tr").classes("text-negative" if survived else "").mark("result-mutant"):
         for text in (
-            mutant.label,
+            _label(page, mutant.label),
             t(f"result.verdict_{mutant.verdict}"),
             i18n.number(mutant.weight, page.locale),
         ):
@@ -270,7 +270,7 @@ def _kill_matrix(page: Page, mutants: list[MutantView], golden: GoldenView | Non
             {"name": "test", "label": t("result.col_test"), "field": "test", "align": "left"}
         ]
         columns += [
-            {"name": f"m{i}", "label": m.label, "field": f"m{i}", "align": "center"}
+            {"name": f"m{i}", "label": _label(page, m.label), "field": f"m{i}", "align": "center"}
             for i, m in enumerate(mutants)
         ]
         table = ui.table(
@@ -311,3 +311,9 @@ def _golden(page: Page, golden: GoldenView, show_output: bool) -> None:
                 ).mark("result-output")
                 if golden.output_truncated:
                     ui.label(t("result.truncated")).classes("text-xs opacity-70")
+
+
+def _label(page: Page, label: str) -> str:
+    """The API's neutral label ("mutant 3") in the page's language."""
+    number = label.removeprefix("mutant ")
+    return page.t("result.mutant", number=number) if number.isdigit() else label

@@ -1,6 +1,7 @@
 """English strings of the learner's result panel."""
 
 MESSAGES: dict[str, str] = {
+    "result.mutant": "mutant {number}",
     "result.title": "Result",
     "result.attempts": "All my attempts",
     "result.not_found": "There is no result {id} for you.",

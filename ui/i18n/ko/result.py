@@ -1,6 +1,7 @@
 """Korean strings of the learner's result panel."""
 
 MESSAGES: dict[str, str] = {
+    "result.mutant": "뮤턴트 {number}",
     "result.title": "채점 결과",
     "result.attempts": "내 제출 모두 보기",
     "result.not_found": "{id}에 해당하는 내 결과가 없습니다.",
