@@ -4,10 +4,12 @@ never another user's."""
 
 from __future__ import annotations
 
+from nicegui import ui
 from nicegui.testing.user import User as SimulatedUser
 
 from appliance import db
 from tests.ui.conftest import judged_submission, log_in, make_console_user, text_of
+from ui.learner.attempts import PAGE_SIZE
 
 FIRST = "from target import clamp\n\ndef test_inside():\n    assert clamp(5, 0, 10) == 5\n"
 SECOND = FIRST.replace("clamp(5, 0, 10) == 5", "clamp(11, 0, 10) == 10")
@@ -71,3 +73,19 @@ async def test_the_history_speaks_korean(visitor: SimulatedUser, conn: db.Connec
     await log_in(visitor, "lee")
     await visitor.open("/learn/attempts")
     await visitor.should_see("이 문제의 첫 제출입니다.")
+
+
+async def test_the_next_page_holds_the_older_attempts(
+    learner_user: SimulatedUser, conn: db.Connection
+) -> None:
+    ids = [
+        judged_submission(conn, "lee", "mini-clamp", FIRST, score=41, minutes_ago=age)
+        for age in range(PAGE_SIZE + 1)
+    ]  # ids[0] is the newest
+    await learner_user.open("/learn/attempts")
+    await learner_user.should_see(f"{PAGE_SIZE + 1} attempts · page 1 of 2")
+    await learner_user.should_not_see(marker=f"learn-attempt-{ids[-1]}")
+    learner_user.find(kind=ui.button, content="Next").click()
+    await learner_user.should_see(f"{PAGE_SIZE + 1} attempts · page 2 of 2", retries=20)
+    await learner_user.should_see(marker=f"learn-attempt-{ids[-1]}")
+    await learner_user.should_not_see(marker=f"learn-attempt-{ids[0]}")

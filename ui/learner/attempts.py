@@ -16,7 +16,7 @@ from appliance.learning import catalog, history
 from appliance.learning.history import Attempt
 from appliance.problems.bundle import SLUG
 from ui.console import Console
-from ui.i18n import moment, number
+from ui.i18n import moment
 from ui.layout import frame
 from ui.learner import widgets
 from ui.session import Page
@@ -71,7 +71,13 @@ def register(console: Console) -> None:
                 )
             for attempt in loaded.attempts:
                 _attempt(current, attempt)
-            _pager(current, loaded)
+            widgets.pager(
+                current,
+                "learn.attempts.count",
+                "learn-attempts-count",
+                (loaded.page, PAGE_SIZE, loaded.total),
+                lambda number_: address(loaded.slug, number_),
+            )
         return None
 
 
@@ -112,26 +118,3 @@ def _attempt(page: Page, attempt: Attempt) -> None:
             widgets.diff_block(attempt.diff, page, f"learn-diff-{attempt.id}")
         else:
             ui.label(t("learn.attempts.same")).classes("text-sm text-gray-700")
-
-
-def _pager(page: Page, loaded: History) -> None:
-    t = page.t
-    last = max(1, -(-loaded.total // PAGE_SIZE))
-    with ui.row().classes("items-center gap-3"):
-        ui.label(
-            t(
-                "learn.attempts.count",
-                total=number(loaded.total, page.locale),
-                page=loaded.page,
-                pages=last,
-            )
-        ).mark("learn-attempts-count")
-        previous = ui.button(
-            t("learn.previous"),
-            on_click=lambda: ui.navigate.to(address(loaded.slug, loaded.page - 1)),
-        ).props("flat")
-        previous.set_enabled(loaded.page > 1)
-        following = ui.button(
-            t("learn.next"), on_click=lambda: ui.navigate.to(address(loaded.slug, loaded.page + 1))
-        ).props("flat")
-        following.set_enabled(loaded.page < last)

@@ -133,7 +133,13 @@ def register(console: Console) -> None:
         with frame(current, "learn.browser.title"):
             _toolbar(current, listing)
             _table(current, listing.rows)
-            _pager(current, listing)
+            widgets.pager(
+                current,
+                "learn.browser.count",
+                "learn-count",
+                (listing.query.page, PAGE_SIZE, listing.total),
+                lambda number_: listing.query.address(page=number_),
+            )
         return None
 
 
@@ -208,26 +214,3 @@ def _title_cell(page: Page, table: Table, row: ProblemRow) -> None:
             ui.icon("bookmark", color="amber-8").props(
                 f'role="img" aria-label="{page.t("learn.bookmarked")}"'
             )
-
-
-def _pager(page: Page, listing: Listing) -> None:
-    t, query = page.t, listing.query
-    last = max(1, -(-listing.total // PAGE_SIZE))
-    with ui.row().classes("items-center gap-3"):
-        ui.label(
-            t(
-                "learn.browser.count",
-                total=number(listing.total, page.locale),
-                page=query.page,
-                pages=last,
-            )
-        ).mark("learn-count")
-        previous = ui.button(
-            t("learn.previous"),
-            on_click=lambda: ui.navigate.to(query.address(page=query.page - 1)),
-        ).props("flat")
-        previous.set_enabled(query.page > 1)
-        following = ui.button(
-            t("learn.next"), on_click=lambda: ui.navigate.to(query.address(page=query.page + 1))
-        ).props("flat")
-        following.set_enabled(query.page < last)

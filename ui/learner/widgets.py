@@ -4,12 +4,14 @@ plain text (learner-written: never Markdown or HTML)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from appliance.vocabulary import ProblemState, Status
-from ui import session
+from ui import i18n, session
 from ui.console import Console
 from ui.session import Page
 from ui.words import STATUS_COLOURS
@@ -83,3 +85,27 @@ def diff_block(diff: str, page: Page, marker: str = "") -> ui.element:
     if marker:
         block.mark(marker)
     return block
+
+
+def pager(
+    page: Page,
+    count_key: str,
+    marker: str,
+    at: tuple[int, int, int],
+    address: Callable[[int], str],
+) -> None:
+    """The count of rows, which page this is, and links to the pages beside it, for a
+    list whose page is in its address. `at` is (page, page size, total rows)."""
+    number_, size, total = at
+    last = max(1, -(-total // size))
+    with ui.row().classes("items-center gap-3"):
+        count = page.t(count_key, total=i18n.number(total, page.locale), page=number_, pages=last)
+        ui.label(count).mark(marker)
+        previous = ui.button(
+            page.t("learn.previous"), on_click=lambda: ui.navigate.to(address(number_ - 1))
+        ).props("flat")
+        previous.set_enabled(number_ > 1)
+        following = ui.button(
+            page.t("learn.next"), on_click=lambda: ui.navigate.to(address(number_ + 1))
+        ).props("flat")
+        following.set_enabled(number_ < last)
