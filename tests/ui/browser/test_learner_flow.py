@@ -42,14 +42,13 @@ from appliance.vocabulary import Locale
 from tests.bundles import MUTANTS, WEAK_SUITE
 from tests.conftest import JUDGE_IMAGE, PROBLEM
 from tests.ui.browser.conftest import (
-    CHROMEDRIVER,
-    CHROMIUM,
     HERE,
     LOCALES,
     PASSWORD,
     ROOT,
     RunningConsole,
     _end,
+    chromium,
     drain_logs,
     foreign,
     network_events,
@@ -153,32 +152,6 @@ def _wait_for_heartbeat(database_url: str, running: RunningWorker) -> None:
 
 
 # -- the learner's own browser --------------------------------------------------------------
-
-
-def chromium(profile: Path) -> webdriver.Chrome:
-    """Headless chromium at 1280 px logging its console and its network, as the
-    session's `browser` does."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # root, in a container
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,900",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(
-        options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    )
-    driver.set_page_load_timeout(30)
-    return driver
 
 
 @pytest.fixture(scope="module")

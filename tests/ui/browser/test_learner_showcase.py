@@ -30,11 +30,10 @@ from appliance.api import create_app
 from bench._console_seed import CATALOG, publish_catalog
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import FAST_PROBLEM, PROBLEM, make_settings
-from tests.ui.browser.conftest import ARTIFACTS, PASSWORD, ROOT, RunningConsole
+from tests.ui.browser.conftest import ARTIFACTS, PASSWORD, ROOT, RunningConsole, chromium
 from tests.ui.browser.test_learner_flow import (
     Record,
     RunningWorker,
-    chromium,
     editor,
     jailed_worker,
     judged,
