@@ -1,0 +1,1 @@
+"""Evaluation runs: models and baselines writing suites for a frozen problem set (issue 11)."""
