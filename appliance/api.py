@@ -28,6 +28,7 @@ from appliance import __version__, db, queue
 from appliance.accounts import routes as account_routes
 from appliance.accounts.users import User, authenticate
 from appliance.errors import ArenaError, RetryLater
+from appliance.evaluations import routes as evaluation_routes
 from appliance.exports import routes as export_routes
 from appliance.health import routes as health_routes
 from appliance.injected import Db
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *export_routes.handlers,
             *metric_routes.handlers,
             *model_routes.handlers,
+            *evaluation_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
             ),

@@ -8,6 +8,9 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 QUEUE_NAME = "judge"
+# Evaluation samples wait on their own queue, which workers take after "judge": RQ takes the
+# queues of a worker in order, so a learner's submission never waits behind a run.
+EVALUATIONS_QUEUE = "evaluations"
 # A job still waiting makes a second enqueue a no-op. A STARTED job does not: its row is
 # PENDING again only because its worker died, and the claim keeps a duplicate harmless.
 WAITING_STATUSES = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
@@ -23,13 +26,24 @@ def judge_queue(connection: redis.Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=connection, default_timeout=JOB_TIMEOUT_S)
 
 
-def enqueue_once(connection: redis.Redis, func: str, job_id: str, *args: object) -> bool:
-    """Enqueue `func(*args)` as job `job_id` unless that job is already waiting.
-    Returns whether it was enqueued."""
+def evaluations_queue(connection: redis.Redis) -> Queue:
+    return Queue(EVALUATIONS_QUEUE, connection=connection, default_timeout=JOB_TIMEOUT_S)
+
+
+def worker_queues(connection: redis.Redis) -> list[Queue]:
+    """What a worker listens to, in priority order."""
+    return [judge_queue(connection), evaluations_queue(connection)]
+
+
+def enqueue_once(
+    connection: redis.Redis, func: str, job_id: str, *args: object, on: Queue | None = None
+) -> bool:
+    """Enqueue `func(*args)` as job `job_id` on `on` (the judge queue by default) unless that
+    job is already waiting. Returns whether it was enqueued."""
     existing = Job.fetch_many([job_id], connection=connection)[0]
     if existing is not None and existing.get_status(refresh=False) in WAITING_STATUSES:
         return False
-    judge_queue(connection).enqueue(
+    (on or judge_queue(connection)).enqueue(
         func, *args, job_id=job_id, result_ttl=0, failure_ttl=86400, job_timeout=JOB_TIMEOUT_S
     )
     return True
@@ -63,3 +77,27 @@ def enqueue_export(connection: redis.Redis, export_id: str, parameters: dict[str
         export_id,
         parameters,
     )
+
+
+def sample_job_id(sample_id: int) -> str:
+    return f"evaluation-sample-{sample_id}"
+
+
+def enqueue_sample(connection: redis.Redis, sample_id: int) -> bool:
+    return enqueue_once(
+        connection,
+        "appliance.evaluations.jobs.run_sample",
+        sample_job_id(sample_id),
+        sample_id,
+        on=evaluations_queue(connection),
+    )
+
+
+def cancel_samples(connection: redis.Redis, sample_ids: list[int]) -> int:
+    """Take the samples' waiting jobs off the queue (RQ cancel); how many were waiting. A
+    job already started is not touched here: the sample's claim is gone, so it stops."""
+    jobs = Job.fetch_many([sample_job_id(i) for i in sample_ids], connection=connection)
+    waiting = [job for job in jobs if job is not None and job.get_status() in WAITING_STATUSES]
+    for job in waiting:
+        job.cancel()
+    return len(waiting)

@@ -55,6 +55,20 @@ ExportFormat = Literal["csv", "pdf"]
 Locale = Literal["ko", "en"]
 # Where a learner stands on a problem: every mutant killed once, submitted, or not yet.
 ProblemState = Literal["solved", "tried", "new"]
+# Who wrote a submission's suite: a learner, or a model in an evaluation run (issue 11).
+Source = Literal["learner", "model"]
+# An evaluation run's life: running <-> held, then finished (every sample ended) or
+# cancelled.
+RunStatus = Literal["running", "held", "finished", "cancelled"]
+# A sample ends as its submission did (SUCCESS, FAILURE), ERROR when the model or the
+# appliance failed it, or CANCELLED with its run.
+SampleStatus = Literal["PENDING", "RUNNING", "SUCCESS", "FAILURE", "ERROR", "CANCELLED"]
+# Subjects of a run that need no model: the statement's examples as a suite, and the
+# version's reference suite (the ceiling).
+Baseline = Literal["examples", "reference"]
+# Why a sample earned nothing: its submission's reason, or no suite in the model's answer.
+SampleReason = Literal[FailureReason, "no_suite"]
+EvaluationExportFormat = Literal["json", "csv"]
 # What the audit trail records (admin and author actions, console logins).
 AuditAction = Literal[
     "login",
@@ -74,6 +88,11 @@ AuditAction = Literal[
     "metrics.collect",
     "model.register",
     "problem_set.create",
+    "evaluation.create",
+    "evaluation.cancel",
+    "evaluation.hold",
+    "evaluation.resume",
+    "evaluation.retry_failed",
 ]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -87,3 +106,5 @@ METRICS: tuple[Metric, ...] = get_args(Metric)
 EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
+SAMPLE_STATUSES: tuple[SampleStatus, ...] = get_args(SampleStatus)
+BASELINES: tuple[Baseline, ...] = get_args(Baseline)

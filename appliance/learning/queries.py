@@ -3,7 +3,8 @@ attempts, state, bookmark), drafts, bookmarks, history, progress and leaderboard
 
 A learner's standing on a problem spans every version of it: a suite judged against an
 older version still counts. Only SUCCESS carries a score worth showing (a FAILURE's 0 says
-nothing the state does not), and rejudges are not attempts: an admin sent them."""
+nothing the state does not), and rejudges are not attempts: an admin sent them. A model's
+suites (source 'model', evaluation runs) are nobody's attempts: every read here skips them."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ _MINE = (
     " count(*) FILTER (WHERE s.rejudge_of IS NULL) AS attempts,"
     " bool_or(s.status = 'SUCCESS' AND s.score = 100) AS solved"
     " FROM submissions s JOIN problem_versions v ON v.id = s.version_id"
-    " WHERE s.user_id = %(user)s GROUP BY v.problem_id)"
+    " WHERE s.user_id = %(user)s AND s.source = 'learner' GROUP BY v.problem_id)"
 )
 # vocabulary.ProblemState from `mine` (no row: never submitted).
 _STATE = (
@@ -136,7 +137,8 @@ def delete_bookmark(conn: Connection, user_id: int, problem_id: int) -> None:
 
 # The user's submissions, optionally on one problem (%(slug)s null: every problem).
 _ATTEMPTS_WHERE = (
-    " WHERE s.user_id = %(user)s AND (%(slug)s::text IS NULL OR s.version_id IN"
+    " WHERE s.user_id = %(user)s AND s.source = 'learner'"
+    " AND (%(slug)s::text IS NULL OR s.version_id IN"
     " (SELECT pv.id FROM problem_versions pv JOIN problems pp ON pp.id = pv.problem_id"
     "  WHERE pp.slug = %(slug)s))"
 )
@@ -172,6 +174,7 @@ def page_attempts(
         "  SELECT o.id, o.code FROM problem_versions pv CROSS JOIN LATERAL ("
         "   SELECT o.id, o.code, o.created_at FROM submissions o"
         "   WHERE o.user_id = s.user_id AND o.version_id = pv.id AND o.rejudge_of IS NULL"
+        "   AND o.source = 'learner'"
         "   AND (o.created_at, o.id) < (s.created_at, s.id)"
         "   ORDER BY o.created_at DESC, o.id DESC LIMIT 1) o"
         "  WHERE s.rejudge_of IS NULL AND pv.problem_id = s.problem_id"
@@ -226,7 +229,7 @@ def standings(conn: Connection, viewer_id: int, slug: str, limit: int) -> list[R
         " JOIN problems p ON p.id = v.problem_id"
         " WHERE p.slug = %(slug)s AND p.current_version_id IS NOT NULL),"
         " best AS (SELECT DISTINCT ON (s.user_id) s.user_id, s.score, s.created_at"
-        " FROM submissions s WHERE s.status = 'SUCCESS'"
+        " FROM submissions s WHERE s.status = 'SUCCESS' AND s.source = 'learner'"
         " AND s.version_id IN (SELECT id FROM versions)"
         " ORDER BY s.user_id, s.score DESC, s.created_at),"
         " ranked AS (SELECT user_id, score, created_at,"
@@ -234,7 +237,7 @@ def standings(conn: Connection, viewer_id: int, slug: str, limit: int) -> list[R
         " SELECT r.rank, r.user_id, u.name, u.leaderboard_name, r.score AS best_score,"
         " r.created_at AS reached_at,"
         " (SELECT count(*) FROM submissions a WHERE a.user_id = r.user_id"
-        "  AND a.rejudge_of IS NULL AND a.version_id IN (SELECT id FROM versions)) AS attempts"
+        "  AND a.rejudge_of IS NULL AND a.source = 'learner' AND a.version_id IN (SELECT id FROM versions)) AS attempts"
         " FROM ranked r JOIN users u ON u.id = r.user_id"
         " WHERE r.rank <= %(limit)s OR r.user_id = %(viewer)s ORDER BY r.rank",
         {"slug": slug, "limit": limit, "viewer": viewer_id},

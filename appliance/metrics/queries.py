@@ -23,8 +23,9 @@ _WAIT_MS = "greatest(extract(epoch FROM s.started_at - s.created_at) * 1000, 0):
 _FINISHED_IN = "s.finished_at >= %(start)s AND s.finished_at < %(end)s"
 # What learners did: a rejudge is an admin judging the same suite again, so it is not
 # another submission, another active user or another grade; it is judge work all the same
-# (durations, waits and outcomes count it).
-_BY_LEARNERS = "s.rejudge_of IS NULL"
+# (durations, waits and outcomes count it). A model's suite (an evaluation sample) is no
+# learner's either: it is judge work too, but not a submission, a user or a grade.
+_BY_LEARNERS = "s.rejudge_of IS NULL AND s.source = 'learner'"
 
 
 # -- the raw rows, per bucket --------------------------------------------------------------

@@ -55,13 +55,17 @@ def detail(conn: Connection, submission_id: str) -> Row | None:
     ).fetchone()
 
 
+# The API's list (GET /api/v1/submissions) shows learners' suites only, to admins too: a
+# model's suites are an evaluation run's evidence (GET /api/v1/evaluations/{id}/samples).
+
+
 def count_visible(
     conn: Connection, user_id: int | None, problem: str | None, status: Status | None
 ) -> int:
     row = conn.execute(
         "SELECT count(*) AS n FROM submissions s"
         " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
-        " WHERE (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
+        " WHERE s.source = 'learner' AND (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
         " AND (%(problem)s::text IS NULL OR p.slug = %(problem)s)"
         " AND (%(status)s::text IS NULL OR s.status = %(status)s)",
         {"user": user_id, "problem": problem, "status": status},
@@ -81,7 +85,7 @@ def list_visible(
         "SELECT s.id, p.slug AS problem, v.number AS version, s.status, s.reason, s.score,"
         " s.created_at, s.finished_at FROM submissions s"
         " JOIN problem_versions v ON v.id = s.version_id JOIN problems p ON p.id = v.problem_id"
-        " WHERE (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
+        " WHERE s.source = 'learner' AND (%(user)s::bigint IS NULL OR s.user_id = %(user)s)"
         " AND (%(problem)s::text IS NULL OR p.slug = %(problem)s)"
         " AND (%(status)s::text IS NULL OR s.status = %(status)s)"
         " ORDER BY s.created_at DESC, s.id LIMIT %(limit)s OFFSET %(offset)s",
@@ -213,6 +217,7 @@ _FILTERS = {
     "user": "s.user_id IN (SELECT u.id FROM users u WHERE u.name ILIKE %(user)s)",
     "since": "s.created_at >= %(since)s",
     "until": "s.created_at < %(until)s",
+    "source": "s.source = %(source)s",
 }
 
 

@@ -155,7 +155,8 @@ def start_heartbeat(ctx: WorkerContext) -> threading.Event:
 
 
 def run(settings: Settings) -> None:
-    """Work the judge queue until SIGTERM (RQ finishes the job under way first)."""
+    """Work the judge queue, then the evaluations queue, until SIGTERM (RQ finishes the job
+    under way first). Learners' submissions come first: RQ takes the queues in order."""
     ctx = open_context(settings, sandbox.docker_client(), worker_name())
     stop = start_heartbeat(ctx)
     ctx.sandboxes.refill()
@@ -173,7 +174,7 @@ def _work(connection: redis.Redis, ctx: WorkerContext) -> bool:
     kept its books around a job, which RQ does not survive. The job itself stored its
     outcome, or never claimed its row, which the scheduler then queues again."""
     try:
-        worker = ContextWorker([queue.judge_queue(connection)], connection, ctx)
+        worker = ContextWorker(queue.worker_queues(connection), connection, ctx)
         connection.delete(worker.key)  # this name's registration, if Redis kept it
         worker.work(logging_level="INFO")
     except redis.exceptions.ConnectionError as exc:
