@@ -169,9 +169,9 @@ def test_the_console_answers_on_its_port_and_sends_strangers_to_the_login(
             time.sleep(0.5)
     assert login.status_code == 200
     assert "QA Arena" in login.text
-    guarded = httpx.get(f"http://127.0.0.1:{port}/learner", timeout=5)
+    guarded = httpx.get(f"http://127.0.0.1:{port}/learn/attempts", timeout=5)
     assert guarded.status_code == 303
-    assert guarded.headers["location"] == "/login?next=/learner"
+    assert guarded.headers["location"] == "/login?next=/learn/attempts"
 
 
 def test_supervisord_restarts_a_killed_api(bundled: tuple[str, int, float]) -> None:
