@@ -30,11 +30,13 @@ from appliance.accounts.users import User, authenticate
 from appliance.errors import ArenaError, RetryLater
 from appliance.evaluations import routes as evaluation_routes
 from appliance.exports import routes as export_routes
+from appliance.feedback import routes as feedback_routes
 from appliance.health import routes as health_routes
 from appliance.injected import Db
 from appliance.metrics import routes as metric_routes
 from appliance.models import routes as model_routes
 from appliance.problems import routes as problem_routes
+from appliance.registry import routes as registry_routes
 from appliance.responses import ErrorBody
 from appliance.settings import Settings, load
 from appliance.submissions import routes as submission_routes
@@ -186,6 +188,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *metric_routes.handlers,
             *model_routes.handlers,
             *evaluation_routes.handlers,
+            *registry_routes.handlers,
+            *feedback_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
             ),

@@ -69,6 +69,12 @@ Baseline = Literal["examples", "reference"]
 # Why a sample earned nothing: its submission's reason, or no suite in the model's answer.
 SampleReason = Literal[FailureReason, "no_suite"]
 EvaluationExportFormat = Literal["json", "csv"]
+# The registry's aliases over model versions, and how an alias moved (issue 11).
+Alias = Literal["feedback-champion", "challenger"]
+MoveKind = Literal["policy", "manual", "rollback"]
+# Where a learner's AI feedback stands: stored states, and what the API adds when there is
+# no champion to write it or nobody asked.
+FeedbackStatus = Literal["pending", "ready", "refused", "failed", "unavailable", "not_requested"]
 # What the audit trail records (admin and author actions, console logins).
 AuditAction = Literal[
     "login",
@@ -93,6 +99,8 @@ AuditAction = Literal[
     "evaluation.hold",
     "evaluation.resume",
     "evaluation.retry_failed",
+    "model.promote",
+    "model.rollback",
 ]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -108,3 +116,4 @@ LOCALES: tuple[Locale, ...] = get_args(Locale)
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 SAMPLE_STATUSES: tuple[SampleStatus, ...] = get_args(SampleStatus)
 BASELINES: tuple[Baseline, ...] = get_args(Baseline)
+ALIASES: tuple[Alias, ...] = get_args(Alias)
