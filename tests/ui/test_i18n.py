@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from appliance.vocabulary import AUDIT_ACTIONS, LOCALES
 from ui.i18n import CATALOGS, number
 from ui.i18n.en import MODULES as ENGLISH
 from ui.i18n.ko import MODULES as KOREAN
@@ -60,3 +61,13 @@ def test_numbers_are_grouped_and_none_is_a_dash() -> None:
     assert number(1234567, "ko") == "1,234,567"
     assert number(1234.5, "en", 1) == "1,234.5"
     assert number(None, "en") == "-"
+
+
+def test_every_audit_action_has_words_in_both_languages() -> None:
+    missing = [
+        (locale, action)
+        for action in AUDIT_ACTIONS
+        for locale in LOCALES
+        if f"audit.action_{action.replace('.', '_')}" not in CATALOGS[locale]
+    ]
+    assert missing == []

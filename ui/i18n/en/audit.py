@@ -34,4 +34,11 @@ MESSAGES: dict[str, str] = {
     "audit.action_metrics_collect": "Collected metrics",
     "audit.action_model_register": "Registered a model endpoint",
     "audit.action_problem_set_create": "Created a problem set",
+    "audit.action_evaluation_create": "Started an evaluation run",
+    "audit.action_evaluation_cancel": "Cancelled an evaluation run",
+    "audit.action_evaluation_hold": "Held an evaluation run",
+    "audit.action_evaluation_resume": "Resumed an evaluation run",
+    "audit.action_evaluation_retry_failed": "Retried an evaluation run's failed samples",
+    "audit.action_model_promote": "Promoted a model version",
+    "audit.action_model_rollback": "Rolled a model alias back",
 }

@@ -34,4 +34,11 @@ MESSAGES: dict[str, str] = {
     "audit.action_metrics_collect": "지표 수집",
     "audit.action_model_register": "모델 엔드포인트 등록",
     "audit.action_problem_set_create": "문제 세트 생성",
+    "audit.action_evaluation_create": "평가 실행 시작",
+    "audit.action_evaluation_cancel": "평가 실행 취소",
+    "audit.action_evaluation_hold": "평가 실행 보류",
+    "audit.action_evaluation_resume": "평가 실행 재개",
+    "audit.action_evaluation_retry_failed": "평가 실행의 실패한 표본 재시도",
+    "audit.action_model_promote": "모델 버전 승격",
+    "audit.action_model_rollback": "모델 별칭 되돌리기",
 }
