@@ -15,7 +15,7 @@ from appliance.db import Connection, Row
 from appliance.problems import queries as problem_queries
 from appliance.submissions import queries
 from appliance.submissions.detail import SubmissionDetail, detail
-from appliance.vocabulary import FailureReason, Status, Verdict
+from appliance.vocabulary import FailureReason, Source, Status, Verdict
 
 PAGE_SIZE = 50
 
@@ -148,7 +148,8 @@ def _run_output(variant: Mapping[str, Any], label: str) -> RunOutput:
 @dataclass(frozen=True)
 class Filters:
     """What an admin narrows the list to; None is "any". `user` is part of a name, in any
-    case; `since` is inclusive and `until` exclusive (creation times)."""
+    case; `since` is inclusive and `until` exclusive (creation times). `source`: a learner's
+    or an evaluation's (model) submission; the console asks for learners' by default."""
 
     status: Status | None = None
     reason: FailureReason | None = None
@@ -156,6 +157,7 @@ class Filters:
     user: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    source: Source | None = None
 
     def bound(self) -> dict[str, Any]:
         """The query's parameters: the name as an ILIKE pattern that matches it literally."""

@@ -394,3 +394,24 @@ async def test_the_pages_speak_korean(
     await visitor.should_see("제거 행렬")
     await visitor.should_see("재채점")
     assert isinstance(the(visitor, "kill-matrix"), ui.table)
+
+
+async def test_a_models_submission_is_listed_only_under_source_model(
+    admin_user: SimulatedUser, conn: db.Connection
+) -> None:
+    seed(conn, 3)
+    model_id, *learners = ids_in_order(conn)
+    # An evaluation's sample is stored as a submission like any other, source 'model'.
+    conn.execute("UPDATE submissions SET source = 'model' WHERE id = %s", (model_id,))
+    await admin_user.open("/submissions")
+    await admin_user.should_see("Matching submissions: 2")
+    assert shown_ids(admin_user) == learners
+    assert the(admin_user, "submissions-filter-source").value == "learner"
+    choose(admin_user, "submissions-filter-source", "model")
+    await admin_user.should_see("Matching submissions: 1")
+    assert shown_ids(admin_user) == [model_id]
+    choose(admin_user, "submissions-filter-source", "any")
+    await admin_user.should_see("Matching submissions: 3")
+    await admin_user.open("/submissions?source=model")  # a link keeps the choice
+    await admin_user.should_see("Matching submissions: 1")
+    assert shown_ids(admin_user) == [model_id]

@@ -38,6 +38,10 @@ LONG_TABLE = "virtual-scroll"
 LONG_TABLE_STYLE = "max-height: 70vh"
 # What the database being away looks like from a page (the pool waits, then gives up).
 UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+# Whose submissions the list shows: learners' by default, so that an evaluation's samples
+# (source 'model', appliance/evaluations/) are findable without crowding the learners' list.
+SOURCES = ("learner", "model", "any")
+DEFAULT_SOURCE = "learner"
 
 
 def register(console: Console) -> None:
@@ -78,6 +82,7 @@ class ListState:
     user: str = ""
     since: str = ""
     until: str = ""
+    source: str = DEFAULT_SOURCE
     page: int = 1
     newest_first: bool = True
 
@@ -89,6 +94,7 @@ class ListState:
             "user": self.user.strip(),
             "since": self.since,
             "until": self.until,
+            "source": "" if self.source == DEFAULT_SOURCE else self.source,
             "page": str(self.page) if self.page > 1 else "",
             "order": "" if self.newest_first else "oldest",
         }
@@ -106,6 +112,7 @@ def _query_state(params: Mapping[str, str]) -> ListState:
         user=params.get("user", "")[:64],
         since=params.get("since", "") if _day(params.get("since", "")) else "",
         until=params.get("until", "") if _day(params.get("until", "")) else "",
+        source=_one_of(params.get("source", ""), SOURCES) or DEFAULT_SOURCE,
         page=int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1,
         newest_first=params.get("order") != "oldest",
     )
@@ -138,6 +145,7 @@ def filters_of(state: ListState, zone: ZoneInfo) -> Filters:
         user=state.user.strip() or None,
         since=_midnight(since, zone),
         until=_midnight(until + timedelta(days=1), zone) if until else None,
+        source=state.source if state.source in ("learner", "model") else None,  # type: ignore[arg-type]
     )
 
 
@@ -174,6 +182,8 @@ class _SubmissionList:
             if state.problem and state.problem not in problems:
                 problems[state.problem] = state.problem  # a link to a problem not listed
             self._select("problem", t("submissions.filter_problem"), problems)
+            sources = {source: t(f"submissions.source_{source}") for source in SOURCES}
+            self._select("source", t("submissions.filter_source"), sources)
             user = ui.input(t("submissions.filter_user"), value=state.user)
             user.props("clearable dense debounce=400 maxlength=64").classes("w-40")
             user.on_value_change(lambda e: self._change(user=e.value or ""))

@@ -3,18 +3,28 @@ judged (pushed by the console's watcher, no polling), then the score explained b
 weights, each mutant by neutral label, hints for survivors, the kill matrix, golden's
 failures, and what a FAILURE or an ERROR means and what to do next.
 
-Everything the learner's suite produced (test ids, messages, output) is shown as text
-(ui.label, ui.table cells), never as HTML or Markdown."""
+For a finished suite (SUCCESS or FAILURE) the learner may ask the feedback champion for AI
+feedback (appliance/feedback/service.py, called in-process as the API's POST does) and
+reads it here when it is written.
+
+Everything the learner's suite produced (test ids, messages, output) and the model's
+feedback are shown as text (ui.label, ui.table cells), never as HTML or Markdown."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
-from nicegui import ui
+from nicegui import background_tasks, ui
 from psycopg_pool import PoolTimeout
 
+from appliance import ratelimit
+from appliance.errors import Conflict, NotFound, RateLimited
+from appliance.feedback import jobs as feedback_jobs
+from appliance.feedback import service as feedback
+from appliance.feedback.service import FeedbackView
 from appliance.submissions import reading
 from appliance.submissions.detail import GoldenView, MutantView, SubmissionDetail
 from appliance.vocabulary import Status
@@ -24,6 +34,22 @@ from ui.tables import KILL_MARK, matrix_rows
 from ui.words import STATUS_COLOURS
 
 TERMINAL: tuple[Status, ...] = ("SUCCESS", "FAILURE", "ERROR")
+# The statuses feedback is written for: a suite that ran (ERROR is the appliance's fault).
+FEEDBACK_FOR: tuple[Status, ...] = ("SUCCESS", "FAILURE")
+# While feedback is being written the panel reads its state again, first after 0.5 s and
+# then less often, up to every 3 s: the feedback table has no NOTIFY trigger (and a console
+# adds no migrations), and a model answers in seconds, so a short backoff is both quick
+# and cheap (one indexed read).
+FOLLOW_FIRST_S = 0.5
+FOLLOW_GROWTH = 1.5
+FOLLOW_MAX_S = 3.0
+# The failures the service names, in the learner's words (anything else: generic words).
+FAILED_KEYS = {
+    feedback_jobs.TIMED_OUT: "result.feedback_failed_timeout",
+    feedback_jobs.UNREACHABLE: "result.feedback_failed_unreachable",
+    feedback_jobs.EMPTY: "result.feedback_failed_empty",
+    feedback.QUEUE_DOWN: "result.feedback_failed_queue",
+}
 # data-status while there is nothing to show: no such submission of this user.
 MISSING = "MISSING"
 UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
@@ -108,6 +134,10 @@ class ResultPanel:
         self._draw(lambda: _result(self.page, view, self.link_problem), view.status)
         if view.status in TERMINAL:
             self._stop()
+        if view.status in FEEDBACK_FOR:
+            with self.root:
+                section = FeedbackSection(self.page, submission_id)
+            await section.load()
 
     def _draw(self, build: Callable[[], None], status: str | None = None) -> None:
         self.root.clear()
@@ -317,3 +347,147 @@ def _label(page: Page, label: str) -> str:
     """The API's neutral label ("mutant 3") in the page's language."""
     number = label.removeprefix("mutant ")
     return page.t("result.mutant", number=number) if number.isdigit() else label
+
+
+# -- AI feedback --------------------------------------------------------------------------
+
+
+class FeedbackSection:
+    """The feedback card of a finished submission of the learner's own: its state as the
+    service reads it, the button that asks for it, and, while it is being written, a loop
+    that reads it again until it is done (or the card is gone: the page closed, another
+    submission shown, the panel redrawn)."""
+
+    def __init__(self, page: Page, submission_id: str) -> None:
+        self.page = page
+        self.submission_id = submission_id
+        self._following = False
+        self.card = _section(page, "result.feedback").mark("feedback")
+        with self.card:
+            self.body = ui.column().classes("w-full gap-2").mark("feedback-body")
+        # Heard by a screen reader when the state changes (written, failed, the wait).
+        self.body.props('aria-live="polite"')
+
+    async def load(self) -> None:
+        """The feedback as it stands (an existing one is shown when the panel opens)."""
+        try:
+            found = await self.page.console.call(feedback.view, self.page.user, self.submission_id)
+        except UNAVAILABLE:
+            self._draw(self._database_away)
+            return
+        except NotFound:  # the panel showed it a moment ago: it is the learner's own
+            self.card.set_visibility(False)
+            return
+        self.show(found)
+
+    async def ask(self) -> None:
+        """As the API's POST: the same service function, in-process."""
+        console = self.page.console
+        try:
+            found = await console.call(
+                feedback.request,
+                console.broker,
+                self.page.user,
+                self.submission_id,
+                ratelimit.clock(),
+            )
+        except RateLimited as exc:
+            wait = exc.retry_after
+            self._draw(lambda: self._rate_limited(wait))
+            return
+        except (Conflict, NotFound):
+            self._draw(lambda: _feedback_words(self.page, "result.feedback_not_offered"))
+            return
+        except UNAVAILABLE:
+            self._draw(self._database_away)
+            return
+        self.show(found)
+
+    def show(self, found: FeedbackView) -> None:
+        if self.card.is_deleted:
+            return
+        self._draw(lambda: self._state(found))
+        self.card.props(f'data-feedback="{found.status}"')  # sent to the browser at once
+        if found.status == "pending" and not self._following:
+            self._following = True
+            background_tasks.create(self._follow(), name="feedback-follow")
+
+    async def _follow(self) -> None:
+        """Reads the state again with backoff until it leaves pending; stops when the card
+        is deleted (the client disconnected, the panel was redrawn or shows another one)."""
+        delay = FOLLOW_FIRST_S
+        try:
+            while not self.card.is_deleted:
+                await asyncio.sleep(delay)
+                delay = min(delay * FOLLOW_GROWTH, FOLLOW_MAX_S)
+                if self.card.is_deleted:
+                    return
+                try:
+                    found = await self.page.console.call(
+                        feedback.view, self.page.user, self.submission_id
+                    )
+                except UNAVAILABLE:
+                    continue  # the next look may find the database back
+                if found.status != "pending":
+                    self.show(found)
+                    return
+        finally:
+            self._following = False
+
+    def _draw(self, build: Callable[[], None]) -> None:
+        if self.body.is_deleted:
+            return
+        self.body.clear()
+        with self.body:
+            build()
+
+    def _state(self, found: FeedbackView) -> None:
+        t = self.page.t
+        if found.status == "not_requested":
+            _feedback_words(self.page, "result.feedback_offer")
+            self._ask_button()
+        elif found.status == "pending":
+            with ui.row().classes("items-center gap-2"):
+                ui.spinner(size="sm").props(f'aria-label="{t("result.working")}"')
+                ui.label(t("result.feedback_pending")).mark("feedback-pending")
+        elif found.status == "ready":
+            ui.label(found.text or "").classes("whitespace-pre-wrap break-words w-full").mark(
+                "feedback-text"
+            )
+            model = t("result.feedback_model", model=found.model or "?")
+            ui.label(model).classes("text-sm opacity-70").mark("feedback-model")
+            ui.label(t("result.feedback_score_unchanged")).classes("text-sm opacity-70")
+        elif found.status == "refused":
+            _feedback_words(self.page, "result.feedback_refused", negative=True)
+        elif found.status == "failed":
+            key = FAILED_KEYS.get(found.reason or "", "result.feedback_failed")
+            _feedback_words(self.page, key, negative=True)
+            self._ask_button("result.feedback_retry")
+        else:  # unavailable: no champion, nothing to ask
+            _feedback_words(self.page, "result.feedback_unavailable")
+
+    def _ask_button(self, key: str = "result.feedback_ask") -> None:
+        """A real button: focusable, Enter and Space press it; disabled while it asks."""
+
+        async def pressed() -> None:
+            button.disable()
+            await self.ask()
+
+        button = ui.button(self.page.t(key), icon="auto_awesome", on_click=pressed)
+        button.props(f'aria-label="{self.page.t(key)}"').mark("feedback-ask")
+
+    def _rate_limited(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        words = self.page.t(
+            "result.feedback_rate_limited", minutes=i18n.number(minutes, self.page.locale)
+        )
+        ui.label(words).classes("text-warning").props('role="alert"').mark("feedback-wait")
+
+    def _database_away(self) -> None:
+        _feedback_words(self.page, "result.unavailable", negative=True)
+
+
+def _feedback_words(page: Page, key: str, negative: bool = False) -> None:
+    label = ui.label(page.t(key)).mark("feedback-words")
+    if negative:
+        label.classes("text-negative").props('role="alert"')
