@@ -1,5 +1,5 @@
 """HTTP edge of AI feedback: a learner asks for feedback on their finished submission and
-reads it back (an admin may read anyone's). The learner's result panel polls the GET."""
+reads it back (an admin may read anyone's). The console calls the same service in-process."""
 
 from __future__ import annotations
 
