@@ -1,7 +1,7 @@
 """Collecting the metrics history (issue 8): hourly and daily snapshots of the six metrics,
-per-problem latency rollups, retention, and a `job_runs` row per run. The scheduler calls
-`snapshot_job`, `latency_job` and `retention_job`; the clock and the sleep between tries
-are arguments, so tests run a day in no time.
+latency rollups per problem and per model version (issue 11), retention, and a `job_runs`
+row per run. The scheduler calls `snapshot_job`, `latency_job` and `retention_job`; the
+clock and the sleep between tries are arguments, so tests run a day in no time.
 
 Which buckets a run collects: every completed bucket (ended at least SETTLE ago) within
 retention that has no row yet for some metric, newest first. A missed run, or a bucket
@@ -38,7 +38,7 @@ from appliance.metrics.percentiles import P95, quantile_of_sorted
 from appliance.metrics.periods import Span, bucket_start, bucket_starts, next_bucket_start
 from appliance.metrics.summary import Summary
 from appliance.settings import Settings
-from appliance.vocabulary import GRANULARITIES, METRICS, Granularity, Metric
+from appliance.vocabulary import GRANULARITIES, METRICS, Granularity, KeyKind, Metric
 
 log = logging.getLogger(__name__)
 
@@ -250,9 +250,10 @@ def _record_failure(
 def collect_latency(
     conn: Connection, now: datetime, retention: Retention, last_good_run: datetime | None = None
 ) -> int:
-    """Bring every problem's hourly and daily (UTC) judge-duration rollups up to date with
-    the rows finished before `now`, within retention: the current hour and day too, so the
-    history and the stale flag are as fresh as the last run. Each bucket whose counts
+    """Bring every problem's hourly and daily (UTC) judge-duration rollups, and every model
+    version's request-latency ones (_collect_model_latency), up to date with the rows
+    finished before `now`, within retention: the current hour and day too, so the history
+    and the stale flag are as fresh as the last run. Each bucket whose counts
     differ from its rollups is rolled up again from its rows, in one transaction. The
     number of rollups written.
 
@@ -269,6 +270,24 @@ def collect_latency(
             end = min(next_bucket_start(start, granularity, UTC), now)
             with conn.transaction():
                 written += _roll_up_latency(conn, granularity, Span(start, end), now)
+    return written + _collect_model_latency(conn, now, retention)
+
+
+def _collect_model_latency(conn: Connection, now: datetime, retention: Retention) -> int:
+    """The same rollups of the model versions' requests (key_kind 'model'). Every bucket
+    within retention is compared with its rows on each run, never only those since the last
+    good one: a sample's request is stored when its judging ends, which may be long after
+    the request's own hour (and model requests are few, so the comparison is cheap)."""
+    written = 0
+    for granularity in GRANULARITIES:
+        since = _first_start_from(now - retention.of_granularity(granularity), granularity)
+        for start in queries.model_latency_buckets_out_of_date(conn, granularity, since, now):
+            end = min(next_bucket_start(start, granularity, UTC), now)
+            with conn.transaction():
+                rows = queries.model_requests_by_key(conn, start, end)
+                for row in rows:
+                    _store_rollup(conn, "model", granularity, start, row, now)
+                written += len(rows)
     return written
 
 
@@ -282,22 +301,34 @@ def _first_start_from(moment: datetime, granularity: Granularity) -> datetime:
 def _roll_up_latency(conn: Connection, granularity: Granularity, span: Span, now: datetime) -> int:
     rows = queries.judge_durations_by_problem(conn, span.start, span.end)
     for row in rows:
-        histogram = Histogram.of(row["ms"])
-        rollup = {
-            "key_kind": "problem",
-            "key": row["key"],
-            "granularity": granularity,
-            "bucket_start": span.start,
-            "n": histogram.count,
-            "sum": histogram.total,
-            "min": histogram.minimum,
-            "max": histogram.maximum,
-            "histogram": histogram.to_json(),
-            "newest_at": row["newest_at"],
-            "collected_at": now,
-        }
-        queries.upsert_latency_rollup(conn, rollup)
+        _store_rollup(conn, "problem", granularity, span.start, row, now)
     return len(rows)
+
+
+def _store_rollup(
+    conn: Connection,
+    key_kind: KeyKind,
+    granularity: Granularity,
+    start: datetime,
+    row: Row,
+    now: datetime,
+) -> None:
+    """One key's bucket from its row: `key`, its latencies `ms` and `newest_at`."""
+    histogram = Histogram.of(row["ms"])
+    rollup = {
+        "key_kind": key_kind,
+        "key": row["key"],
+        "granularity": granularity,
+        "bucket_start": start,
+        "n": histogram.count,
+        "sum": histogram.total,
+        "min": histogram.minimum,
+        "max": histogram.maximum,
+        "histogram": histogram.to_json(),
+        "newest_at": row["newest_at"],
+        "collected_at": now,
+    }
+    queries.upsert_latency_rollup(conn, rollup)
 
 
 # -- retention -----------------------------------------------------------------------------

@@ -168,6 +168,58 @@ def _seconds(window: timedelta) -> int:
     return int(window.total_seconds())
 
 
+# -- models, from the requests the appliance made itself (issue 11 item 5) -----------------
+
+
+@dataclass(frozen=True)
+class ModelLatency:
+    """One model version's requests over a window: the latency percentiles (every request,
+    failed ones too), its completion tokens per second (answered requests reporting usage:
+    their median and mean, None without any), how many failed, and the level and stale flag
+    of a key (KeyLatency)."""
+
+    latency: KeyLatency
+    tokens_per_s_p50: float | None
+    tokens_per_s_mean: float | None
+    tokens_per_s_count: int
+    errors: int
+
+
+def model_request_latency(
+    conn: Connection, now: datetime, window: timedelta, thresholds: Thresholds = JUDGE_DURATION_MS
+) -> list[ModelLatency]:
+    """Every model version's requests over [now - window, now), exactly from their rows
+    (requests are seconds each, so even 90 days of them are few), by `name@number`."""
+    if window <= timedelta(0):
+        raise ValueError(f"a window is longer than 0, not {window}")
+    found = {row["key"]: row for row in queries.model_requests_by_key(conn, now - window, now)}
+    keys = sorted(set(queries.model_keys(conn)) | set(found), key=_model_order)
+    return [_model_latency(key, found.get(key), now, thresholds) for key in keys]
+
+
+def run_p95_ms(conn: Connection, run_id: int) -> dict[str, float | None]:
+    """Each model version's p95 request latency in one evaluation run, by `name@number`:
+    the figure the promotion policy's latency budget is held against."""
+    return {row["key"]: exact(row["ms"]).p95 for row in queries.run_request_latencies(conn, run_id)}
+
+
+def _model_latency(
+    key: str, row: Row | None, now: datetime, thresholds: Thresholds
+) -> ModelLatency:
+    if row is None:
+        return ModelLatency(_key_latency(key, IDLE, None, now, thresholds), None, None, 0, 0)
+    rates = exact(row["tokens_per_s"])
+    mean = sum(row["tokens_per_s"]) / rates.count if rates.count else None
+    latency = _key_latency(key, exact(row["ms"]), row["newest_at"], now, thresholds)
+    return ModelLatency(latency, rates.p50, mean, rates.count, int(row["errors"]))
+
+
+def _model_order(key: str) -> tuple[str, int]:
+    """By name, then by version number as a number (name@10 after name@9)."""
+    name, _, number = key.rpartition("@")
+    return (name, int(number)) if number.isdigit() else (key, 0)
+
+
 # -- the thresholds an admin sets (migrations/0006_latency_thresholds.sql) -----------------
 
 

@@ -491,3 +491,82 @@ def store_latency_thresholds(
         " updated_by = EXCLUDED.updated_by",
         {"kind": key_kind, "warning": warning_ms, "danger": danger_ms, "at": at, "user": user_id},
     )
+
+
+# -- the appliance's own model requests (issue 11 item 5) ----------------------------------
+
+# Every request the appliance made to a model and kept the latency of, one row each: an
+# evaluation sample's (answered when a response was stored; it ended when its latency had
+# passed after the sample was claimed, just before the model was asked) and a feedback's
+# (stored as soon as the answer came; failed without an answer when the client gave a
+# failure's detail). A sample or feedback asked again keeps only its newest request. Keyed
+# by `name@number` of the model version; `at` is when the request ended.
+_MODEL_REQUESTS = (
+    "(SELECT e.model_version_id AS version_id, e.latency_ms::float8 AS ms,"
+    " e.completion_tokens AS tokens, e.response IS NULL AS failed,"
+    " e.started_at + e.latency_ms * interval '1 millisecond' AS at FROM evaluation_samples e"
+    " WHERE e.model_version_id IS NOT NULL AND e.latency_ms IS NOT NULL"
+    " AND e.started_at IS NOT NULL"
+    " UNION ALL SELECT f.model_version_id, f.latency_ms::float8, f.completion_tokens,"
+    " f.status = 'failed' AND f.detail IS NOT NULL,"
+    " f.finished_at FROM feedback f WHERE f.latency_ms IS NOT NULL AND f.finished_at IS NOT NULL)"
+)
+_MODEL_KEY = "me.name || '@' || mv.number"
+_MODEL_REQUESTS_IN = (
+    f"FROM {_MODEL_REQUESTS} q JOIN model_versions mv ON mv.id = q.version_id"
+    " JOIN model_endpoints me ON me.id = mv.endpoint_id"
+    " WHERE q.at >= %(start)s AND q.at < %(end)s"
+)
+
+
+def model_keys(conn: Connection) -> list[str]:
+    """Every model version's `name@number`: the keys the model latency lists, idle or not."""
+    rows = conn.execute(
+        f"SELECT {_MODEL_KEY} AS key FROM model_versions mv"
+        " JOIN model_endpoints me ON me.id = mv.endpoint_id ORDER BY me.name, mv.number"
+    )
+    return [row["key"] for row in rows]
+
+
+def model_requests_by_key(conn: Connection, start: datetime, end: datetime) -> list[Row]:
+    """Per model version (`key`), the requests that ended in the span: their latencies
+    (`ms`, failed ones too: a timeout is a wait all the same), the completion tokens per
+    second of the answered ones that reported usage (`tokens_per_s`), how many failed
+    (`errors`) and when the newest ended (`newest_at`)."""
+    return conn.execute(
+        f"SELECT {_MODEL_KEY} AS key, array_agg(q.ms) AS ms,"
+        " coalesce(array_agg((q.tokens / (q.ms / 1000))::float8) FILTER (WHERE NOT q.failed"
+        " AND q.tokens IS NOT NULL AND q.ms > 0), '{}') AS tokens_per_s,"
+        " count(*) FILTER (WHERE q.failed) AS errors, max(q.at) AS newest_at"
+        f" {_MODEL_REQUESTS_IN} GROUP BY 1",
+        {"start": start, "end": end},
+    ).fetchall()
+
+
+def model_latency_buckets_out_of_date(
+    conn: Connection, granularity: Granularity, start: datetime, end: datetime
+) -> list[datetime]:
+    """The UTC hours or days in the span where some model version's count of requests
+    differs from its latency rollup's (key_kind 'model')."""
+    rows = conn.execute(
+        "SELECT raw.bucket_start FROM (SELECT date_trunc(%(unit)s, q.at, 'UTC')"
+        f" AS bucket_start, {_MODEL_KEY} AS key, count(*) AS n {_MODEL_REQUESTS_IN}"
+        " GROUP BY 1, 2) raw LEFT JOIN latency_rollups r ON r.key_kind = 'model'"
+        " AND r.key = raw.key AND r.granularity = %(granularity)s"
+        " AND r.bucket_start = raw.bucket_start WHERE r.n IS DISTINCT FROM raw.n"
+        " GROUP BY raw.bucket_start ORDER BY raw.bucket_start",
+        {"unit": _UTC_UNITS[granularity], "granularity": granularity, "start": start, "end": end},
+    ).fetchall()
+    return [row["bucket_start"] for row in rows]
+
+
+def run_request_latencies(conn: Connection, run_id: int) -> list[Row]:
+    """Per model version (`key`) of an evaluation run, its samples' request latencies
+    (`ms`): what the promotion policy's latency budget is held against."""
+    return conn.execute(
+        f"SELECT {_MODEL_KEY} AS key, array_agg(e.latency_ms::float8) AS ms"
+        " FROM evaluation_samples e JOIN model_versions mv ON mv.id = e.model_version_id"
+        " JOIN model_endpoints me ON me.id = mv.endpoint_id"
+        " WHERE e.run_id = %s AND e.latency_ms IS NOT NULL GROUP BY 1",
+        (run_id,),
+    ).fetchall()

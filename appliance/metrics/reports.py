@@ -184,6 +184,82 @@ def _hour_view(start: datetime, p: Percentiles) -> HourLatencyView:
     return HourLatencyView(start, p.p50, p.p95, p.p99, p.count)
 
 
+# -- model versions, from the appliance's own requests (issue 11 item 5) -----------------
+
+
+class ModelLatencyView(msgspec.Struct):
+    """One model version (`key`: name@number) over the window: p50, p95 and p99 of its
+    request latency in milliseconds (every request, failed ones too; null when idle),
+    completion tokens per second of its answered requests (median and mean, null without
+    any that reported usage), `count` requests of which `error_count` got no answer, the
+    level of its p95 and `stale` when no request ended in the last 15 minutes."""
+
+    key: str
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    tokens_per_s_p50: float | None
+    tokens_per_s_mean: float | None
+    count: int
+    error_count: int
+    newest_at: datetime | None
+    stale: bool
+    level: Level | None
+
+
+class ModelLatencyReport(msgspec.Struct):
+    """Every model version's requests (evaluation samples and AI feedback) over the window
+    ending at `end`, exact; the thresholds are the stored ones of key kind `model`."""
+
+    window: LatencyWindow
+    start: datetime
+    end: datetime
+    warning_from_ms: float
+    danger_from_ms: float
+    items: list[ModelLatencyView]
+
+
+def model_latency_report(
+    conn: Connection, window: LatencyWindow, at: datetime
+) -> ModelLatencyReport:
+    """Request percentiles, tokens per second and errors per model version over the window
+    ending at `at`, each with the level of its p95 and a stale flag."""
+    length, thresholds = WINDOWS[window], latency.stored_thresholds(conn, "model")
+    found = latency.model_request_latency(conn, at, length, thresholds)
+    return ModelLatencyReport(
+        window,
+        at - length,
+        at,
+        thresholds.warning_from,
+        thresholds.danger_from,
+        [_model_view(item) for item in found],
+    )
+
+
+def _model_view(item: latency.ModelLatency) -> ModelLatencyView:
+    key, p = item.latency, item.latency.percentiles
+    return ModelLatencyView(
+        key.key,
+        p.p50,
+        p.p95,
+        p.p99,
+        item.tokens_per_s_p50,
+        item.tokens_per_s_mean,
+        p.count,
+        item.errors,
+        key.newest_at,
+        key.stale,
+        key.level,
+    )
+
+
+def model_latency_history(conn: Connection, key: str, hours: int, at: datetime) -> LatencyHistory:
+    """The request p50/p95/p99 of one model version for each of the last `hours` UTC hours
+    before `at`, from the hourly rollups of key kind `model`."""
+    found = latency.latency_history(conn, at, hours, key, "model")
+    return LatencyHistory("model", key, hours, [_hour_view(h.start, h.percentiles) for h in found])
+
+
 # -- a range of several metrics, and the range before it -----------------------------------
 
 

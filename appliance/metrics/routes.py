@@ -32,6 +32,7 @@ from appliance.metrics.reports import (
     CollectionStatusReport,
     LatencyHistory,
     LatencyReport,
+    ModelLatencyReport,
 )
 from appliance.responses import errors
 from appliance.settings import Settings
@@ -319,6 +320,37 @@ def latency_history(
     return reports.latency_history(conn, by, key, hours, now())
 
 
+@get("/api/v1/metrics/models/latency", sync_to_thread=True, responses=errors(400, 401, 403))
+def model_latency(
+    user: CurrentUser,
+    conn: Db,
+    window: Annotated[LatencyWindow, QueryParameter()] = "1h",
+) -> ModelLatencyReport:
+    """p50, p95 and p99 of the requests the appliance made to each model version
+    (evaluation samples and AI feedback) over the window ending now, with tokens per second,
+    errors, the level of its p95 and a stale flag. (`latency?by=model` is the latency a
+    customer's Prometheus measured.)"""
+    require_admin(user)
+    return reports.model_latency_report(conn, window, now())
+
+
+@get(
+    "/api/v1/metrics/models/latency/history",
+    sync_to_thread=True,
+    responses=errors(400, 401, 403),
+)
+def model_latency_history(
+    user: CurrentUser,
+    conn: Db,
+    key: MetricKey,
+    hours: Annotated[int, QueryParameter(ge=1, le=MAX_HISTORY_HOURS)] = 24,
+) -> LatencyHistory:
+    """The request p50/p95/p99 of one model version (`name@number`) for each of the last
+    `hours` UTC hours, from the hourly rollups (as fresh as the last latency run)."""
+    require_admin(user)
+    return reports.model_latency_history(conn, key, hours, now())
+
+
 # -- Prometheus ----------------------------------------------------------------------------
 
 
@@ -365,5 +397,7 @@ handlers = [
     collection_status,
     latency_percentiles,
     latency_history,
+    model_latency,
+    model_latency_history,
     prometheus_metrics,
 ]
