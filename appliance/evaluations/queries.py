@@ -309,3 +309,33 @@ def release_abandoned(conn: Connection, dead_after_s: float, max_attempts: int) 
         " RETURNING e.id, e.run_id, e.status",
         {"dead": dead_after_s, "max": max_attempts},
     ).fetchall()
+
+
+def judged_samples(conn: Connection, run_id: int) -> list[Row]:
+    """The run's ended samples (judged, failed or errored; not pending, running or
+    cancelled), with only what the leaderboard reads, by subject, problem and index."""
+    return conn.execute(
+        "SELECT e.subject, e.baseline, p.slug AS problem, v.number AS problem_version,"
+        " v.difficulty, v.tags, e.sample_index, e.status, e.score, e.killed_weight,"
+        " e.total_weight, e.latency_ms" + _SAMPLE_FROM + " WHERE e.run_id = %s"
+        " AND e.status IN ('SUCCESS', 'FAILURE', 'ERROR')"
+        " ORDER BY e.subject, p.slug, v.number, e.sample_index",
+        (run_id,),
+    ).fetchall()
+
+
+def cached_result(conn: Connection, cache_key: str) -> Row | None:
+    return conn.execute(
+        "SELECT result, created_at FROM leaderboard_cache WHERE cache_key = %s", (cache_key,)
+    ).fetchone()
+
+
+def insert_cached_result(
+    conn: Connection, cache_key: str, run_id: int, result: dict[str, Any]
+) -> Row | None:
+    """None when another request stored the same key first (its row is then the answer)."""
+    return conn.execute(
+        "INSERT INTO leaderboard_cache (cache_key, run_id, result) VALUES (%s, %s, %s)"
+        " ON CONFLICT (cache_key) DO NOTHING RETURNING result, created_at",
+        (cache_key, run_id, Jsonb(result)),
+    ).fetchone()

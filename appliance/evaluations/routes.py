@@ -1,6 +1,7 @@
 """HTTP edge of evaluation runs, for admins: create (or run a manifest again), list, show
 with progress and manifest, cancel, hold, resume, retry the failed samples, page through the
-samples' evidence and export a run as JSON or CSV."""
+samples' evidence, export a run as JSON or CSV, and read its leaderboard and paired
+comparisons (cached once the run finished)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from appliance.accounts.routes import admin_actor, require_admin
 from appliance.db import Connection, Row
-from appliance.evaluations import exports, queries, runs
+from appliance.evaluations import exports, leaderboard, queries, runs, statistics
 from appliance.evaluations.runs import ModelChoice, Plan
 from appliance.injected import Broker, Config, CurrentUser, Db
 from appliance.models.routes import Name
@@ -33,6 +34,10 @@ from appliance.vocabulary import (
 )
 
 RunId = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+BestOf = Annotated[int | None, QueryParameter(ge=1, le=runs.MAX_SAMPLES)]
+Resamples = Annotated[int, QueryParameter(ge=1, le=leaderboard.MAX_RESAMPLES)]
+BootstrapSeed = Annotated[int, QueryParameter(ge=0, lt=runs.SEED_BOUND)]
+SubjectKey = Annotated[str, QueryParameter(min_length=1, max_length=80, pattern=r"^[a-z0-9@._-]+$")]
 
 
 class ModelRef(msgspec.Struct, forbid_unknown_fields=True):
@@ -148,6 +153,73 @@ class SamplePage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+class Interval(msgspec.Struct):
+    """A point estimate with its 95% bootstrap interval over problems."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+class SubjectRow(msgspec.Struct):
+    """A model version ("name@number") or baseline; scores in points (0-100), mutation
+    score and rates as fractions; `best_of_k` is the expected best score of k samples."""
+
+    model: str
+    problems: int
+    samples: int
+    mean_score: Interval
+    mutation_score: Interval
+    golden_pass_rate: Interval
+    best_of_k: Interval
+    error_rate: float
+    k: int
+
+
+class Group(msgspec.Struct):
+    """One difficulty or tag: the subjects with problems in it, ranked."""
+
+    name: str
+    rows: list[SubjectRow]
+
+
+class Leaderboard(msgspec.Struct):
+    """Rows best mean score first. `partial`: the run has not finished, so the table is
+    of the samples that ended so far and is not cached. `cached`: read from the cache."""
+
+    run: int
+    status: RunStatus
+    partial: bool
+    cached: bool
+    problem_set_hash: str
+    k: int
+    seed: int
+    resamples: int
+    rows: list[SubjectRow]
+    by_difficulty: list[Group]
+    by_tag: list[Group]
+
+
+class Comparison(msgspec.Struct):
+    """`difference` is b's mean score minus a's over the `problems` both have, with its
+    paired interval; `wins` counts the problems where b scored higher, `losses` lower."""
+
+    run: int
+    status: RunStatus
+    partial: bool
+    cached: bool
+    problem_set_hash: str
+    seed: int
+    resamples: int
+    a: str
+    b: str
+    problems: int
+    difference: Interval
+    wins: int
+    losses: int
+    ties: int
 
 
 @dataclass
@@ -350,6 +422,48 @@ def export_run(
     )
 
 
+@get(
+    "/api/v1/evaluations/{run_id:int}/leaderboard",
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404, 422),
+)
+def run_leaderboard(
+    run_id: RunId,
+    user: CurrentUser,
+    conn: Db,
+    k: BestOf = None,
+    resamples: Resamples = statistics.DEFAULT_RESAMPLES,
+    seed: BootstrapSeed = 0,
+) -> Leaderboard:
+    """Per subject the mean score, mutation score, golden pass rate and best-of-k with 95%
+    bootstrap intervals over problems, overall, per difficulty and per tag. `k` defaults to
+    the samples every problem has (422 when k is more than that)."""
+    require_admin(user)
+    found = leaderboard.leaderboard(conn, run_id, k, seed, resamples)
+    return msgspec.convert(found.result | {"cached": found.cached}, Leaderboard)
+
+
+@get(
+    "/api/v1/evaluations/{run_id:int}/compare",
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404, 422),
+)
+def compare_subjects(
+    run_id: RunId,
+    user: CurrentUser,
+    conn: Db,
+    a: SubjectKey,
+    b: SubjectKey,
+    resamples: Resamples = statistics.DEFAULT_RESAMPLES,
+    seed: BootstrapSeed = 0,
+) -> Comparison:
+    """b against a, paired on the same problems of the run: b's mean score minus a's with
+    its interval, and b's wins, losses and ties (404 when either is not in the run)."""
+    require_admin(user)
+    found = leaderboard.compare(conn, run_id, a, b, seed, resamples)
+    return msgspec.convert(found.result | {"cached": found.cached}, Comparison)
+
+
 handlers = [
     create_run,
     list_runs,
@@ -361,4 +475,6 @@ handlers = [
     rerun_run,
     list_samples,
     export_run,
+    run_leaderboard,
+    compare_subjects,
 ]

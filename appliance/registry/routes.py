@@ -1,5 +1,6 @@
 """HTTP edge of the model registry, for admins: the aliases, an alias's history, a manual
-promote and a rollback (each with a required reason, audited)."""
+promote and a rollback (each with a required reason, audited), and the policy's decision
+from a finished evaluation run."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
 from appliance.accounts.routes import admin_actor, require_admin
+from appliance.db import Connection
+from appliance.errors import Conflict, Invalid
+from appliance.evaluations import leaderboard, statistics
+from appliance.evaluations.leaderboard import RunSamples
 from appliance.injected import CurrentUser, Db
 from appliance.problems.bundle import NO_NUL
-from appliance.registry import store
+from appliance.registry import queries, store
+from appliance.registry.policy import Evidence, Policy
 from appliance.registry.store import AliasView, Move
 from appliance.responses import errors
 from appliance.vocabulary import Alias, MoveKind
@@ -59,6 +65,31 @@ class PromoteRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class RollbackRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
+
+
+class DecideRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Apply the promotion policy to `challenger` ("name@number") with the evidence of a
+    finished run: `margin` in score points, `max_p95_ms` a latency budget (none when left
+    out)."""
+
+    run: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+    challenger: Annotated[str, msgspec.Meta(min_length=3, max_length=80, pattern=NO_NUL)]
+    margin: Annotated[float, msgspec.Meta(ge=0, le=100)]
+    max_p95_ms: Annotated[float, msgspec.Meta(gt=0, le=3_600_000)] | None = None
+
+
+class DecisionResult(msgspec.Struct):
+    """The policy's decision as stored in the champion's history (row `move_id`);
+    `moved` says whether feedback-champion now names the challenger."""
+
+    run: int
+    champion: str | None  # null: there was no champion, a first one was decided on
+    challenger: str
+    promote: bool
+    moved: bool
+    reasons: list[str]
+    numbers: dict[str, float]
+    move_id: int
 
 
 def _state(view: AliasView) -> AliasState:
@@ -125,4 +156,77 @@ def rollback_alias(
     return _move(store.rollback(conn, store.checked_alias(alias), data.reason, by))
 
 
-handlers = [list_aliases, alias_history, promote_alias, rollback_alias]
+def _champion_key(conn: Connection) -> str | None:
+    row = queries.alias(conn, store.CHAMPION)
+    return None if row is None or row["model"] is None else f"{row['model']}@{row['version']}"
+
+
+def _evidence(run: RunSamples, champion: str | None, challenger: str) -> Evidence:
+    """Both summaries and their pairing from the same samples with the same seed, as the
+    policy asks: the same frozen set in the same run."""
+
+    def summary(model: str) -> statistics.ModelSummary:
+        return statistics.summarize(run.samples, model)
+
+    return Evidence(
+        champion=None if champion is None else summary(champion),
+        challenger=summary(challenger),
+        paired=None if champion is None else statistics.paired(run.samples, champion, challenger),
+        champion_p95_ms=None if champion is None else leaderboard.p95_ms(run, champion),
+        challenger_p95_ms=leaderboard.p95_ms(run, challenger),
+    )
+
+
+def _checked_run(
+    conn: Connection, run_id: int, champion: str | None, challenger: str
+) -> RunSamples:
+    run = leaderboard.load(conn, run_id)
+    if run.partial:
+        raise Conflict(f"evaluation run {run_id} is {run.status}: decide on a finished run")
+    if champion is not None and champion not in run.subjects:
+        raise Conflict(
+            f"{store.CHAMPION} names {champion}, which is not a subject of evaluation run "
+            f"{run_id}: evaluate the challenger against the champion in the same run"
+        )
+    if challenger not in run.subjects:
+        raise Invalid(f"{challenger!r} is not a subject of evaluation run {run_id}")
+    if challenger == champion:
+        raise Invalid(f"{challenger} is the champion already")
+    return run
+
+
+@post(
+    "/api/v1/registry/decide",
+    status_code=HTTP_200_OK,
+    sync_to_thread=True,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
+def decide_promotion(
+    data: JSONBody[DecideRequest], user: CurrentUser, conn: Db, request: Request[Any, Any, Any]
+) -> DecisionResult:
+    """Whether the challenger takes feedback-champion by the policy, from a finished run in
+    which both are subjects (409 when the run is not finished or the champion is not in it);
+    the decision is kept in the history with its reasons and numbers either way."""
+    by = admin_actor(user, request)
+    champion = _champion_key(conn)
+    run = _checked_run(conn, data.run, champion, data.challenger)
+    policy = Policy(margin=data.margin, max_p95_ms=data.max_p95_ms)
+    stored = store.decide_and_store(
+        conn, policy, _evidence(run, champion, data.challenger), data.run, by
+    )
+    move = queries.move(conn, stored.move_id)
+    assert move is not None, "decide_and_store wrote it"
+    decision = stored.decision
+    return DecisionResult(
+        run=data.run,
+        champion=champion,
+        challenger=data.challenger,
+        promote=decision.promote,
+        moved=bool(move["moved"]),
+        reasons=list(decision.reasons),
+        numbers=decision.numbers,
+        move_id=stored.move_id,
+    )
+
+
+handlers = [list_aliases, alias_history, promote_alias, rollback_alias, decide_promotion]
