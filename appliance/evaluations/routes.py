@@ -86,16 +86,7 @@ class RunSummary(msgspec.Struct):
     finished_at: datetime | None
 
 
-class RunDetail(msgspec.Struct):
-    id: int
-    status: RunStatus
-    problem_set: str
-    samples: int
-    seed: int
-    rerun_of: int | None
-    created_by: str
-    created_at: datetime
-    finished_at: datetime | None
+class RunDetail(RunSummary):
     manifest: dict[str, Any]
     progress: Progress
 
