@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance.db import Connection, Row
 from appliance.errors import ArenaError
@@ -22,7 +22,9 @@ from appliance.submissions import reading
 from appliance.submissions.detail import SubmissionDetail
 from appliance.submissions.disclosure import clean
 from appliance.vocabulary import FeedbackStatus
-from appliance.workers.worker import WorkerContext
+
+if TYPE_CHECKING:  # the console reads this module's reasons and must not load Docker code
+    from appliance.workers.worker import WorkerContext
 
 log = logging.getLogger(__name__)
 # Feedback is a few bullet points; a model that runs on is cut here.
