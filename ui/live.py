@@ -17,11 +17,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import psycopg
-from psycopg import sql
+
+from appliance.submissions import queries
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "submission_status"
+CHANNEL = queries.STATUS_CHANNEL
 # How the connection shows up in pg_stat_activity (operators, and the reconnect test).
 APPLICATION_NAME = "arena-console-watcher"
 # Waits between attempts to reconnect; the last one repeats until the server is back.
@@ -98,13 +99,13 @@ class Watcher:
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name=APPLICATION_NAME,
         ) as conn:
-            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            await queries.listen_for_status_changes(conn)
             self.listening.set()
             self._call_everyone()  # whatever changed while nobody listened
             while True:
                 async for note in conn.notifies(timeout=QUIET_S):
                     self._call(note.payload)
-                await asyncio.wait_for(conn.execute("SELECT 1"), ROUND_TRIP_TIMEOUT_S)
+                await asyncio.wait_for(queries.round_trip(conn), ROUND_TRIP_TIMEOUT_S)
 
     def _call(self, submission_id: str) -> None:
         for callback in list(self._subscribers.get(submission_id, {}).values()):

@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
 from appliance.db import Connection, Row
 from appliance.vocabulary import Status
+
+# Where migration 0009's trigger announces a submission's status change (payload: its id).
+STATUS_CHANNEL = "submission_status"
 
 DETAIL_COLUMNS = (
     "s.id, s.user_id, s.status, s.reason, s.error_detail, s.score, s.killed_weight,"
@@ -302,3 +308,15 @@ def insert_rejudge(conn: Connection, submission_id: str) -> Row | None:
 def status_of(conn: Connection, submission_id: str) -> Status | None:
     row = conn.execute("SELECT status FROM submissions WHERE id = %s", (submission_id,)).fetchone()
     return row["status"] if row else None
+
+
+# -- the status announcements, on an async connection (the console's event loop) -----------
+
+
+async def listen_for_status_changes(conn: psycopg.AsyncConnection[Any]) -> None:
+    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(STATUS_CHANNEL)))
+
+
+async def round_trip(conn: psycopg.AsyncConnection[Any]) -> None:
+    """A query that proves the server still answers on this connection."""
+    await conn.execute("SELECT 1")
