@@ -197,12 +197,6 @@ def model_request_latency(
     return [_model_latency(key, found.get(key), now, thresholds) for key in keys]
 
 
-def run_p95_ms(conn: Connection, run_id: int) -> dict[str, float | None]:
-    """Each model version's p95 request latency in one evaluation run, by `name@number`:
-    the figure the promotion policy's latency budget is held against."""
-    return {row["key"]: exact(row["ms"]).p95 for row in queries.run_request_latencies(conn, run_id)}
-
-
 def _model_latency(
     key: str, row: Row | None, now: datetime, thresholds: Thresholds
 ) -> ModelLatency:

@@ -558,15 +558,3 @@ def model_latency_buckets_out_of_date(
         {"unit": _UTC_UNITS[granularity], "granularity": granularity, "start": start, "end": end},
     ).fetchall()
     return [row["bucket_start"] for row in rows]
-
-
-def run_request_latencies(conn: Connection, run_id: int) -> list[Row]:
-    """Per model version (`key`) of an evaluation run, its samples' request latencies
-    (`ms`): what the promotion policy's latency budget is held against."""
-    return conn.execute(
-        f"SELECT {_MODEL_KEY} AS key, array_agg(e.latency_ms::float8) AS ms"
-        " FROM evaluation_samples e JOIN model_versions mv ON mv.id = e.model_version_id"
-        " JOIN model_endpoints me ON me.id = mv.endpoint_id"
-        " WHERE e.run_id = %s AND e.latency_ms IS NOT NULL GROUP BY 1",
-        (run_id,),
-    ).fetchall()

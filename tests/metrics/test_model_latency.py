@@ -353,13 +353,6 @@ def test_a_sample_stored_after_its_hour_was_rolled_up_is_rolled_up_again(
     assert [p.count for p in points] == [2, 0, 0, 0]
 
 
-def test_a_runs_p95_per_model_version(conn: db.Connection, store: Store) -> None:
-    key, version = store.model("budget")
-    for ms in (100, 200, 300, 400, 5000):
-        store.add(Request(key, version, NOW - timedelta(minutes=1), ms, 10, False, False))
-    assert latency.run_p95_ms(conn, store.run_id) == {key: numpys([100, 200, 300, 400, 5000]).p95}
-
-
 # -- the API ---------------------------------------------------------------------------------
 
 
