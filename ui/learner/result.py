@@ -12,7 +12,6 @@ feedback are shown as text (ui.label, ui.table cells), never as HTML or Markdown
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,13 +35,6 @@ from ui.words import STATUS_COLOURS
 TERMINAL: tuple[Status, ...] = ("SUCCESS", "FAILURE", "ERROR")
 # The statuses feedback is written for: a suite that ran (ERROR is the appliance's fault).
 FEEDBACK_FOR: tuple[Status, ...] = ("SUCCESS", "FAILURE")
-# While feedback is being written the panel reads its state again, first after 0.5 s and
-# then less often, up to every 3 s: the feedback table has no NOTIFY trigger (and a console
-# adds no migrations), and a model answers in seconds, so a short backoff is both quick
-# and cheap (one indexed read).
-FOLLOW_FIRST_S = 0.5
-FOLLOW_GROWTH = 1.5
-FOLLOW_MAX_S = 3.0
 # The failures the service names, in the learner's words (anything else: generic words).
 FAILED_KEYS = {
     feedback_jobs.TIMED_OUT: "result.feedback_failed_timeout",
@@ -354,19 +346,21 @@ def _label(page: Page, label: str) -> str:
 
 class FeedbackSection:
     """The feedback card of a finished submission of the learner's own: its state as the
-    service reads it, the button that asks for it, and, while it is being written, a loop
-    that reads it again until it is done (or the card is gone: the page closed, another
-    submission shown, the panel redrawn)."""
+    service reads it, the button that asks for it, and, while it is being written, a
+    subscription to the submission's announcements (migration 0014 announces feedback's
+    state changes on the submissions' channel) until it is done or the card is gone (the
+    page closed, another submission shown, the panel redrawn)."""
 
     def __init__(self, page: Page, submission_id: str) -> None:
         self.page = page
         self.submission_id = submission_id
-        self._following = False
+        self._unsubscribe: Callable[[], None] | None = None
         self.card = _section(page, "result.feedback").mark("feedback")
         with self.card:
             self.body = ui.column().classes("w-full gap-2").mark("feedback-body")
         # Heard by a screen reader when the state changes (written, failed, the wait).
         self.body.props('aria-live="polite"')
+        ui.context.client.on_delete(self._stop)
 
     async def load(self) -> None:
         """The feedback as it stands (an existing one is shown when the panel opens)."""
@@ -408,31 +402,30 @@ class FeedbackSection:
             return
         self._draw(lambda: self._state(found))
         self.card.props(f'data-feedback="{found.status}"')  # sent to the browser at once
-        if found.status == "pending" and not self._following:
-            self._following = True
-            background_tasks.create(self._follow(), name="feedback-follow")
+        if found.status == "pending" and self._unsubscribe is None:
+            # Subscribed first, then read: an answer between the two is not missed.
+            watcher = self.page.console.watcher
+            self._unsubscribe = watcher.subscribe(self.submission_id, self._reread)
+            background_tasks.create(self._reread(), name="feedback-reread")
 
-    async def _follow(self) -> None:
-        """Reads the state again with backoff until it leaves pending; stops when the card
-        is deleted (the client disconnected, the panel was redrawn or shows another one)."""
-        delay = FOLLOW_FIRST_S
+    async def _reread(self) -> None:
+        """Reads the state again when the submission is announced; shows it once it left
+        pending."""
+        if self.card.is_deleted:
+            self._stop()
+            return
         try:
-            while not self.card.is_deleted:
-                await asyncio.sleep(delay)
-                delay = min(delay * FOLLOW_GROWTH, FOLLOW_MAX_S)
-                if self.card.is_deleted:
-                    return
-                try:
-                    found = await self.page.console.call(
-                        feedback.view, self.page.user, self.submission_id
-                    )
-                except UNAVAILABLE:
-                    continue  # the next look may find the database back
-                if found.status != "pending":
-                    self.show(found)
-                    return
-        finally:
-            self._following = False
+            found = await self.page.console.call(feedback.view, self.page.user, self.submission_id)
+        except UNAVAILABLE:
+            return  # the watcher calls again once it hears the database again
+        if found.status != "pending":
+            self._stop()
+            self.show(found)
+
+    def _stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     def _draw(self, build: Callable[[], None]) -> None:
         if self.body.is_deleted:
