@@ -175,10 +175,11 @@ def worker_ctx(settings: Settings, docker_engine: docker.DockerClient) -> Iterat
 
 @pytest.fixture
 def drain(worker_ctx: WorkerContext, broker: redis.Redis) -> Any:
-    """Run every queued job to completion in this process, as a worker would."""
+    """Run every queued job to completion in this process, as a worker would: both queues,
+    learners' judging first."""
 
     def run() -> None:
-        ContextWorker([queue.judge_queue(broker)], broker, worker_ctx).work(
+        ContextWorker(queue.worker_queues(broker), broker, worker_ctx).work(
             burst=True, logging_level="WARNING"
         )
 

@@ -1,23 +1,21 @@
 """Evaluations' fixtures: settings with a short model timeout, the scripted OpenAI-compatible
 server (tests/llm_server.py) that knows the test problem, a problem set of it, an admin to
-start runs, and a drain that works both queues in priority order, as a worker does."""
+start runs (the session's `drain` works both queues in priority order, as a worker does)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 
-from appliance import db, queue
+from appliance import db
 from appliance.accounts.users import User, create_user
 from appliance.audit.trail import Actor
 from appliance.models import endpoints, problem_sets
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.models.problem_sets import SetFilter
 from appliance.settings import Settings
-from appliance.workers.worker import ContextWorker, WorkerContext
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import PROBLEM, make_settings
 from tests.llm_server import KnownProblem, ScriptedServer
@@ -64,15 +62,3 @@ def register(conn: db.Connection, settings: Settings, llm_server: ScriptedServer
         return model
 
     return make
-
-
-@pytest.fixture
-def work(worker_ctx: WorkerContext, broker: redis.Redis) -> Callable[[], None]:
-    """Run every queued job, both queues in a worker's order, to completion in this process."""
-
-    def run() -> None:
-        ContextWorker(queue.worker_queues(broker), broker, worker_ctx).work(
-            burst=True, logging_level="WARNING"
-        )
-
-    return run

@@ -42,7 +42,7 @@ def test_an_admin_runs_follows_and_exports_an_evaluation(
     admin_token: str,
     problem_set: str,
     register: Callable[[str], str],
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     register("strong")
     sent = {
@@ -57,7 +57,7 @@ def test_an_admin_runs_follows_and_exports_an_evaluation(
     assert run["status"] == "running" and run["seed"] == 11
     assert run["progress"]["pending"] == 3 and run["progress"]["seconds_left"] is None
     assert run["manifest"]["models"][0]["name"] == "strong"
-    work()
+    drain()
     shown = api.get(f"/api/v1/evaluations/{run['id']}", headers=bearer(admin_token)).json()
     assert shown["status"] == "finished" and shown["progress"]["done"] == 3
     listed = api.get("/api/v1/evaluations", headers=bearer(admin_token)).json()
@@ -97,7 +97,7 @@ def test_an_admin_runs_follows_and_exports_an_evaluation(
 
 
 def test_control_routes_answer_with_the_run_and_refuse_what_does_not_apply(
-    api: TestClient[Any], admin_token: str, problem_set: str, work: Callable[[], None]
+    api: TestClient[Any], admin_token: str, problem_set: str, drain: Callable[[], None]
 ) -> None:
     sent = {"problem_set": problem_set, "baselines": ["reference"], "samples": 2}
     run = api.post("/api/v1/evaluations", json=sent, headers=bearer(admin_token)).json()

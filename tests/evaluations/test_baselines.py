@@ -32,11 +32,11 @@ def test_baselines_are_judged_by_the_real_judge_reference_at_the_ceiling(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     plan = Plan(problem_set, baselines=["examples", "reference"], samples=2, seed=7)
     run_id = runs.create(conn, broker, settings, admin, plan)
-    work()
+    drain()
     samples = queries.samples(conn, run_id, None, 0)
     assert len(samples) == 4
     reference = [s for s in samples if s["baseline"] == "reference"]
@@ -81,13 +81,13 @@ def test_rerunning_a_manifest_reproduces_the_baselines_scores_exactly(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     plan = Plan(problem_set, baselines=["examples", "reference"], samples=2)
     first = runs.create(conn, broker, settings, admin, plan)
-    work()
+    drain()
     second = runs.rerun(conn, broker, settings, admin, first)
-    work()
+    drain()
     assert scores(conn, first) == scores(conn, second)
     assert set(scores(conn, first).values()) == {0, 100}
     one, two = queries.run(conn, first), queries.run(conn, second)
@@ -103,10 +103,10 @@ def test_model_submissions_are_in_no_learner_list_and_no_learner_metric(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     runs.create(conn, broker, settings, admin, Plan(problem_set, baselines=["reference"]))
-    work()
+    drain()
     stored = conn.execute("SELECT user_id, source FROM submissions").fetchall()
     assert stored == [{"user_id": admin.user.id, "source": "model"}]
     assert submission_queries.count_visible(conn, None, None, None) == 0

@@ -31,13 +31,13 @@ def baseline_run(
     broker: redis.Redis,
     settings: Settings,
     admin: Actor,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> int:
     """The reference and examples baselines on the three test problems, judged."""
     problem_sets.create(conn, CLAMPS, SetFilter(slugs=[PROBLEM, FAST_PROBLEM, HIDDEN_PROBLEM]))
     plan = Plan(CLAMPS, baselines=["reference", "examples"], seed=5)
     run_id = runs.create(conn, broker, settings, admin, plan)
-    work()
+    drain()
     return run_id
 
 

@@ -20,13 +20,13 @@ def test_samples_redis_lost_are_queued_again_and_judged(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     run_id = runs.create(conn, broker, settings, admin, Plan(problem_set, baselines=["reference"]))
     broker.flushdb()  # Redis restarted without its data
     assert runs.requeue_lost(conn, broker, settings.worker_dead_after_seconds, 0) == 1
     assert runs.requeue_lost(conn, broker, settings.worker_dead_after_seconds, 0) == 0  # waiting
-    work()
+    drain()
     assert [s["score"] for s in queries.samples(conn, run_id, None, 0)] == [100]
 
 

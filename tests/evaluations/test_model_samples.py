@@ -29,11 +29,11 @@ def test_strong_beats_weak_beats_garbage_and_slow_times_out(
     admin: Actor,
     problem_set: str,
     register: Callable[[str], str],
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     models = [ModelChoice(register(name)) for name in ("strong", "weak", "garbage", "slow")]
     run_id = runs.create(conn, broker, settings, admin, Plan(problem_set, models, seed=3))
-    work()
+    drain()
     samples = by_subject(conn, run_id)
     strong, weak, garbage, slow = (samples[f"{n}@1"] for n in ("strong", "weak", "garbage", "slow"))
     assert (strong["status"], strong["score"]) == ("SUCCESS", 100)
@@ -53,13 +53,13 @@ def test_a_sample_keeps_prompt_response_suite_latency_and_tokens(
     admin: Actor,
     problem_set: str,
     register: Callable[[str], str],
-    work: Callable[[], None],
+    drain: Callable[[], None],
     llm_server: ScriptedServer,
 ) -> None:
     run_id = runs.create(
         conn, broker, settings, admin, Plan(problem_set, [ModelChoice(register("strong"))])
     )
-    work()
+    drain()
     sample = by_subject(conn, run_id)["strong@1"]
     asked = [r.body for r in llm_server.requests if r.path.endswith("/chat/completions")]
     assert asked[-1]["messages"][0]["content"] == sample["prompt"]
@@ -79,7 +79,7 @@ def test_a_leaky_model_gets_no_hidden_golden_to_echo(
     settings: Settings,
     admin: Actor,
     register: Callable[[str], str],
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     from appliance.models import problem_sets
     from appliance.models.problem_sets import SetFilter
@@ -88,7 +88,7 @@ def test_a_leaky_model_gets_no_hidden_golden_to_echo(
     run_id = runs.create(
         conn, broker, settings, admin, Plan("hidden", [ModelChoice(register("leaky"))])
     )
-    work()
+    drain()
     sample = by_subject(conn, run_id)["leaky@1"]
     assert sample["response"] == sample["prompt"]
     assert "max(lo, min(x, hi))" not in sample["response"]

@@ -73,14 +73,14 @@ def test_cancel_takes_queued_jobs_off_the_queue(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     plan = Plan(problem_set, baselines=["reference"], samples=3)
     run_id = runs.create(conn, broker, settings, admin, plan)
     assert queue.evaluations_queue(broker).count == 3
     runs.cancel(conn, broker, admin, run_id)
     assert queue.evaluations_queue(broker).count == 0
-    work()
+    drain()
     assert statuses(conn, run_id) == ["CANCELLED"] * 3
     assert conn.execute("SELECT count(*) AS n FROM submissions").fetchone() == {"n": 0}
     with pytest.raises(Conflict):
@@ -143,19 +143,19 @@ def test_a_held_run_starts_nothing_until_resumed(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     run_id = runs.create(
         conn, broker, settings, admin, Plan(problem_set, baselines=["reference"], samples=2)
     )
     runs.hold(conn, broker, admin, run_id)
     assert queue.evaluations_queue(broker).count == 0
-    work()
+    drain()
     assert statuses(conn, run_id) == ["PENDING"] * 2
     with pytest.raises(Conflict):
         runs.hold(conn, broker, admin, run_id)
     runs.resume(conn, broker, admin, run_id)
-    work()
+    drain()
     assert statuses(conn, run_id) == ["SUCCESS"] * 2
     assert queries.run(conn, run_id)["status"] == "finished"  # type: ignore[index]
 
@@ -168,16 +168,16 @@ def test_retry_failed_runs_the_error_samples_again(
     problem_set: str,
     register: Callable[[str], str],
     llm_server: ScriptedServer,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     models = [ModelChoice(register("slow")), ModelChoice(register("garbage"))]
     run_id = runs.create(conn, broker, settings, admin, Plan(problem_set, models))
-    work()
+    drain()
     assert statuses(conn, run_id) == ["FAILURE", "ERROR"]  # garbage@1, slow@1
     llm_server.slow_seconds = 0  # the model server is fast again
     assert runs.retry_failed(conn, broker, admin, run_id) == 1
     assert queries.run(conn, run_id)["status"] == "running"  # type: ignore[index]
-    work()
+    drain()
     assert statuses(conn, run_id) == ["FAILURE", "SUCCESS"]  # a FAILURE is a verdict: kept
     slow = queries.samples(conn, run_id, None, 0)[1]
     assert (slow["score"], slow["attempts"], slow["error"]) == (100, 2, None)
@@ -190,14 +190,14 @@ def test_a_learners_submission_is_judged_before_waiting_evaluation_samples(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     run_id = runs.create(
         conn, broker, settings, admin, Plan(problem_set, baselines=["reference"], samples=2)
     )
     learner, _ = create_user(conn, "ada", "learner")
     accepted = intake.submit(conn, broker, settings, learner, PROBLEM, STRONG_SUITE)
-    work()  # one worker, both queues: "judge" first
+    drain()  # one worker, both queues: "judge" first
     learned = conn.execute(
         "SELECT finished_at FROM submissions WHERE id = %s", (accepted["id"],)
     ).fetchone()
@@ -219,14 +219,14 @@ def test_progress_counts_samples_and_estimates_when_some_ended(
     settings: Settings,
     admin: Actor,
     problem_set: str,
-    work: Callable[[], None],
+    drain: Callable[[], None],
 ) -> None:
     run_id = runs.create(
         conn, broker, settings, admin, Plan(problem_set, baselines=["reference"], samples=2)
     )
     before = runs.progress(conn, settings, run_id)
     assert (before.total, before.pending, before.done, before.seconds_left) == (2, 2, 0, None)
-    work()
+    drain()
     after = runs.progress(conn, settings, run_id)
     assert (after.success, after.done, after.seconds_left) == (2, 2, None)
 

@@ -6,7 +6,7 @@ and API checked against numpy over the same requests."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from appliance import db, queue
+from appliance import db
 from appliance.accounts.users import User, create_user
 from appliance.audit.trail import Actor
 from appliance.evaluations import runs
@@ -29,7 +29,6 @@ from appliance.models import endpoints, problem_sets
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.models.problem_sets import SetFilter
 from appliance.settings import Settings
-from appliance.workers.worker import ContextWorker, WorkerContext
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import PROBLEM, bearer, make_settings
 from tests.llm_server import KnownProblem, ScriptedServer
@@ -465,7 +464,7 @@ def test_an_evaluation_runs_requests_are_counted_as_they_were_stored(
     conn: db.Connection,
     broker: redis.Redis,
     settings: Settings,
-    worker_ctx: WorkerContext,
+    drain: Callable[[], None],
     llm_server: ScriptedServer,
     store: Store,
 ) -> None:
@@ -478,9 +477,7 @@ def test_an_evaluation_runs_requests_are_counted_as_they_were_stored(
     admin = Actor(User(store.user.id, store.user.name, store.user.role), "127.0.0.1")
     plan = Plan("clamp-only", [ModelChoice("garbage"), ModelChoice("slow")], samples=2, seed=5)
     run_id = runs.create(conn, broker, settings, admin, plan)
-    ContextWorker(queue.worker_queues(broker), broker, worker_ctx).work(
-        burst=True, logging_level="WARNING"
-    )
+    drain()
     samples = conn.execute(
         "SELECT subject, latency_ms, completion_tokens, response FROM evaluation_samples"
         " WHERE run_id = %s",

@@ -9,15 +9,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import redis
 from litestar.testing import TestClient
 
-from appliance import db, queue
+from appliance import db
 from appliance.models import endpoints, problem_sets
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.models.problem_sets import SetFilter
 from appliance.settings import Settings
-from appliance.workers.worker import ContextWorker, WorkerContext
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import PROBLEM, bearer
 from tests.evaluations.conftest import SIGNATURE
@@ -54,20 +52,17 @@ def run_of(
     api: TestClient[Any],
     conn: db.Connection,
     admin_token: str,
-    worker_ctx: WorkerContext,
-    broker: redis.Redis,
+    drain: Callable[[], None],
 ) -> Callable[..., int]:
     """Start a run on the test problem over the API and work both queues to its end."""
     problem_sets.create(conn, SET, SetFilter(slugs=[PROBLEM]))
 
-    def run(models: list[str], baselines: list[str], drain: bool = True) -> int:
+    def run(models: list[str], baselines: list[str], judged: bool = True) -> int:
         sent = {"problem_set": SET, "models": [{"name": m} for m in models], "baselines": baselines}
         created = api.post("/api/v1/evaluations", json=sent, headers=bearer(admin_token))
         assert created.status_code == 201, created.text
-        if drain:
-            ContextWorker(queue.worker_queues(broker), broker, worker_ctx).work(
-                burst=True, logging_level="WARNING"
-            )
+        if judged:
+            drain()
         return int(created.json()["id"])
 
     return run
@@ -153,7 +148,7 @@ def test_a_decision_needs_a_finished_run_with_both_sides_in_it(
     assert outsider.status_code == 422 and "not a subject" in outsider.json()["detail"]
     baseline = decide(api, admin_token, run=run_id, challenger="reference", margin=1)
     assert baseline.status_code == 422 and "baseline" in baseline.json()["detail"]
-    running = run_of([], ["reference"], drain=False)
+    running = run_of([], ["reference"], judged=False)
     unfinished = decide(api, admin_token, run=running, challenger="alpha@1", margin=1)
     assert unfinished.status_code == 409 and "finished" in unfinished.json()["detail"]
 
