@@ -93,6 +93,17 @@ def enqueue_sample(connection: redis.Redis, sample_id: int) -> bool:
     )
 
 
+def enqueue_feedback(connection: redis.Redis, feedback_id: int) -> bool:
+    """Model work like a sample: after every learner's submission waiting to be judged."""
+    return enqueue_once(
+        connection,
+        "appliance.feedback.jobs.write_feedback",
+        f"feedback-{feedback_id}",
+        feedback_id,
+        on=evaluations_queue(connection),
+    )
+
+
 def cancel_samples(connection: redis.Redis, sample_ids: list[int]) -> int:
     """Take the samples' waiting jobs off the queue (RQ cancel); how many were waiting. A
     job already started is not touched here: the sample's claim is gone, so it stops."""

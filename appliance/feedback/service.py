@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 # resource, and a cached answer costs nothing, so only these count.
 PER_HOUR = 10
 WINDOW_S = 3600
-JOB = "appliance.feedback.jobs.write_feedback"
 QUEUE_DOWN = "feedback could not be queued just now; ask again in a moment"
 _FINISHED = ("SUCCESS", "FAILURE")
 
@@ -124,7 +123,7 @@ def _enqueue(conn: Connection, broker: redis.Redis, feedback_id: int) -> None:
     """After the commit, so the job finds its row. A queue that is down fails the feedback
     (asking again retries it) instead of leaving it pending for ever."""
     try:
-        queue.enqueue_once(broker, JOB, f"feedback-{feedback_id}", feedback_id)
+        queue.enqueue_feedback(broker, feedback_id)
     except redis.RedisError as exc:
         log.warning("feedback %s not queued: %s", feedback_id, exc)
         fields = dict.fromkeys(
