@@ -15,7 +15,7 @@ from datetime import datetime
 
 import redis
 
-from appliance import queue
+from appliance import queue, ratelimit
 from appliance.accounts.users import User
 from appliance.db import Connection, Row
 from appliance.errors import Conflict, NotFound, RateLimited
@@ -81,20 +81,8 @@ def retry_after(
     broker: redis.Redis, user_id: int, now: float, per_hour: int = PER_HOUR
 ) -> int | None:
     """Count one model request; None when allowed, else the seconds until the hour's window
-    ends. As appliance/ratelimit.py, with an hour's window: allowed when Redis is down."""
-    window = int(now) // WINDOW_S
-    key = f"arena:feedback-rate:{user_id}:{window}"
-    try:
-        pipe = broker.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, WINDOW_S * 2)
-        count = int(pipe.execute()[0])
-    except redis.RedisError as exc:
-        log.warning("feedback rate limit not applied, Redis is unavailable: %s", exc)
-        return None
-    if count <= per_hour:
-        return None
-    return max(1, (window + 1) * WINDOW_S - int(now))
+    ends (allowed when Redis is down, as for submissions)."""
+    return ratelimit.retry_after(broker, user_id, per_hour, now, WINDOW_S, "feedback-rate")
 
 
 def _admit(broker: redis.Redis, user_id: int, now: float) -> None:
