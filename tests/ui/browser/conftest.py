@@ -344,11 +344,13 @@ def requested_urls(events: list[dict[str, Any]]) -> list[str]:
 
 
 def foreign(urls: list[str], netloc: str) -> list[str]:
-    """The URLs that go to another host than the console's (data: and blob: stay here)."""
+    """The URLs that go to another host than the console's. data: and blob: stay in the
+    page, and chrome: is the browser's own pages (a new tab page it opens on its own now and
+    then shows up in the log), served from inside it, never from the network."""
     return [
         u
         for u in urls
-        if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != netloc
+        if urlsplit(u).scheme not in ("data", "blob", "chrome") and urlsplit(u).netloc != netloc
     ]
 
 

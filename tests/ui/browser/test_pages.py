@@ -64,7 +64,8 @@ def test_a_request_to_another_host_is_told_apart_from_the_consoles_own() -> None
         "http://127.0.0.1:8080/_nicegui/3.18.0/static/vue.js",
         "ws://127.0.0.1:8080/_nicegui_ws/socket.io/?EIO=4",
         "data:image/png;base64,AAAA",
+        "chrome://new-tab-page-third-party/",
         "https://cdn.jsdelivr.net/npm/vue",
         "http://localhost:8080/same-machine-but-another-origin",
     ]
-    assert foreign(urls, here) == urls[3:]
+    assert foreign(urls, here) == urls[4:]
