@@ -23,6 +23,7 @@ from appliance import db, queue
 from appliance.judging import sandbox
 from appliance.scheduler import MAX_ATTEMPTS
 from appliance.settings import Settings
+from appliance.workers import queries as worker_queries
 from tests import services
 from tests.bundles import STRONG_SUITE
 from tests.conftest import PROBLEM, make_settings
@@ -209,9 +210,12 @@ def worker_names(url: str) -> set[str]:
         return {row["name"] for row in conn.execute("SELECT name FROM workers").fetchall()}
 
 
-def sandboxes_of(client: docker.DockerClient, workers: set[str]) -> list[dict[str, Any]]:
-    """The sandbox containers, running or not, labelled with one of `workers`."""
-    return [dict(c) for c in sandbox.sandbox_containers(client) if _worker_of(c) in workers]
+def sandboxes_of(client: docker.DockerClient, url: str, workers: set[str]) -> list[dict[str, Any]]:
+    """The test's sandbox containers, running or not, labelled with one of `workers`."""
+    with db.connect(url) as conn:
+        instance = worker_queries.instance_id(conn)
+    containers = sandbox.sandbox_containers(client, instance)
+    return [dict(c) for c in containers if _worker_of(c) in workers]
 
 
 def _worker_of(container: dict[str, object]) -> object:
@@ -223,7 +227,7 @@ def _worker_of(container: dict[str, object]) -> object:
 def _judging_in_docker(url: str, client: docker.DockerClient) -> bool:
     """Both workers have claimed a submission and one judges it in a running container."""
     names = {row["claimed_by"] for row in submissions(url).values() if row["status"] == "RUNNING"}
-    containers = sandboxes_of(client, names)
+    containers = sandboxes_of(client, url, names)
     return len(names) == 2 and any(c.get("State") == "running" for c in containers)
 
 
@@ -265,7 +269,7 @@ def test_docker_restarted_mid_judge_ends_every_submission(
         names = worker_names(url)
 
         def left_over() -> list[dict[str, Any]]:
-            return [c for c in sandboxes_of(docker_engine, names) if c["State"] != "running"]
+            return [c for c in sandboxes_of(docker_engine, url, names) if c["State"] != "running"]
 
         # Needs the reaper fix proposed with these tests (/tmp/restarts-fixes.diff, issue 7):
         # a container whose removal failed while Docker was away stays forever otherwise,
@@ -319,7 +323,7 @@ def test_a_worker_killed_20_times_during_a_burst_of_200_loses_none(
         errors
     )
     assert any(r["attempts"] > 1 for r in rows.values())  # the victims were judged again
-    wait_for(lambda: not sandboxes_of(docker_engine, dead), 180, "the dead workers' sandboxes")
+    wait_for(lambda: not sandboxes_of(docker_engine, url, dead), 180, "the dead workers' sandboxes")
 
 
 def _kill_a_judging_worker(

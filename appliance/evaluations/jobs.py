@@ -176,7 +176,9 @@ class RunSandboxes(sandbox.Sandboxes):
 def _watched(ctx: WorkerContext, run_id: int) -> Iterator[RunSandboxes]:
     stopped, done = threading.Event(), threading.Event()
     watcher = threading.Thread(
-        target=_watch, args=(ctx.settings.database_url, run_id, stopped, done), daemon=True
+        target=_watch,
+        args=(ctx.settings.database_url, ctx.instance, run_id, stopped, done),
+        daemon=True,
     )
     watcher.start()
     try:
@@ -186,7 +188,9 @@ def _watched(ctx: WorkerContext, run_id: int) -> Iterator[RunSandboxes]:
         watcher.join()
 
 
-def _watch(url: str, run_id: int, stopped: threading.Event, done: threading.Event) -> None:
+def _watch(
+    url: str, instance: str, run_id: int, stopped: threading.Event, done: threading.Event
+) -> None:
     """Until `done`: once the run is cancelled, remove its containers, every time round (a
     sandbox being created as the run was cancelled is caught on the next round)."""
     with db.connect(url) as conn:
@@ -195,18 +199,18 @@ def _watch(url: str, run_id: int, stopped: threading.Event, done: threading.Even
             while not done.wait(WATCH_EVERY_S):
                 if stopped.is_set() or queries.run_status(conn, run_id) == "cancelled":
                     stopped.set()
-                    remove_run_containers(client, run_id)
+                    remove_run_containers(client, instance, run_id)
             if stopped.is_set():
-                remove_run_containers(client, run_id)
+                remove_run_containers(client, instance, run_id)
         finally:
             client.close()
 
 
-def remove_run_containers(client: docker.DockerClient, run_id: int) -> int:
-    """Remove every sandbox container of the run; how many there were."""
-    label = f"{RUN_LABEL}={run_id}"
+def remove_run_containers(client: docker.DockerClient, instance: str, run_id: int) -> int:
+    """Remove every sandbox container of the run (of this appliance: another one on the
+    same Docker has its own run numbers); how many there were."""
     try:
-        found = client.api.containers(all=True, filters={"label": label})
+        found = sandbox.sandbox_containers(client, instance, f"{RUN_LABEL}={run_id}")
     except sandbox.DOCKER_ERRORS as exc:  # the reaper removes them by the worker's label
         log.warning("containers of evaluation run %s not listed: %s", run_id, exc)
         return 0

@@ -21,6 +21,8 @@ from appliance.settings import Settings
 log = logging.getLogger(__name__)
 SANDBOX_LABEL = "arena.sandbox"
 WORKER_LABEL = "arena.worker"
+# The appliance (its database's appliance_instance id) a sandbox belongs to.
+INSTANCE_LABEL = "arena.instance"
 FILE_SIZE_LIMIT = 16 * 1024 * 1024
 # The runner prints one report line; more than this means something is badly wrong.
 REPORT_LIMIT_BYTES = 32 * 1024 * 1024
@@ -231,8 +233,13 @@ def remove(client: docker.DockerClient, container_id: str) -> None:
         client.api.remove_container(container_id, force=True)
 
 
-def sandbox_containers(client: docker.DockerClient) -> list[dict[str, object]]:
-    return list(client.api.containers(all=True, filters={"label": SANDBOX_LABEL}))
+def sandbox_containers(
+    client: docker.DockerClient, instance: str, *labels: str
+) -> list[dict[str, object]]:
+    """This appliance's sandbox containers (with every `labels` "key=value" too), never
+    another appliance's on the same Docker engine."""
+    wanted = [SANDBOX_LABEL, f"{INSTANCE_LABEL}={instance}", *labels]
+    return list(client.api.containers(all=True, filters={"label": wanted}))
 
 
 def image_id(client: docker.DockerClient, image: str) -> str | None:

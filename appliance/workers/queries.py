@@ -16,6 +16,12 @@ def beat(
     )
 
 
+def instance_id(conn: Connection) -> str:
+    row = conn.execute("SELECT id FROM appliance_instance").fetchone()
+    assert row is not None  # migration 0015 inserts the only row
+    return str(row["id"])
+
+
 def forget(conn: Connection, name: str) -> None:
     conn.execute("DELETE FROM workers WHERE name = %s", (name,))
 

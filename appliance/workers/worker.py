@@ -48,12 +48,19 @@ class WorkerContext:
     def docker(self) -> docker.DockerClient:
         return self.sandboxes.client
 
+    @property
+    def instance(self) -> str:
+        """The appliance's id, which every one of its sandboxes carries."""
+        return self.sandboxes.labels[sandbox.INSTANCE_LABEL]
+
 
 def make_context(
     settings: Settings, conn: db.Connection, client: docker.DockerClient, name: str
 ) -> WorkerContext:
-    """A worker's context; its sandboxes carry its name, so the reaper knows whose they are."""
-    sandboxes = sandbox.Sandboxes(client, settings, {sandbox.WORKER_LABEL: name})
+    """A worker's context; its sandboxes carry its appliance's id and its name, so the
+    reaper knows whose they are."""
+    labels = {sandbox.INSTANCE_LABEL: queries.instance_id(conn), sandbox.WORKER_LABEL: name}
+    sandboxes = sandbox.Sandboxes(client, settings, labels)
     return WorkerContext(settings, conn, sandboxes, name)
 
 

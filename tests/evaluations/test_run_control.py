@@ -19,10 +19,12 @@ from appliance.audit.trail import Actor
 from appliance.errors import Conflict
 from appliance.evaluations import jobs, queries, runs
 from appliance.evaluations.runs import ModelChoice, Plan
+from appliance.judging import sandbox
 from appliance.models import endpoints
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.settings import Settings
 from appliance.submissions import intake
+from appliance.workers import queries as worker_queries
 from appliance.workers.worker import beat_once, close, make_context
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import PROBLEM
@@ -38,9 +40,9 @@ def statuses(conn: db.Connection, run_id: int) -> list[str]:
     return [s["status"] for s in queries.samples(conn, run_id, None, 0)]
 
 
-def run_containers(client: docker.DockerClient, run_id: int) -> list[object]:
-    label = f"{jobs.RUN_LABEL}={run_id}"
-    return list(client.api.containers(all=True, filters={"label": label}))
+def run_containers(conn: db.Connection, client: docker.DockerClient, run_id: int) -> list[object]:
+    instance = worker_queries.instance_id(conn)
+    return list(sandbox.sandbox_containers(client, instance, f"{jobs.RUN_LABEL}={run_id}"))
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
@@ -105,7 +107,7 @@ def test_cancel_while_a_slow_model_answers_cancels_its_sample(
         runs.cancel(conn, broker, admin, run_id)
     assert statuses(conn, run_id) == ["CANCELLED"]
     assert queries.run(conn, run_id)["status"] == "cancelled"  # type: ignore[index]
-    assert run_containers(docker_engine, run_id) == []
+    assert run_containers(conn, docker_engine, run_id) == []
     assert queue.evaluations_queue(broker).count == 0
 
 
@@ -127,12 +129,12 @@ def test_cancel_while_judging_removes_the_sandbox_container(
         run_id = runs.create(conn, broker, settings, admin, plan)
         (sample_id,) = queries.pending_ids(conn, run_id)
         with sample_in_flight(settings, docker_engine, sample_id):
-            wait_until(lambda: run_containers(docker_engine, run_id) != [])
+            wait_until(lambda: run_containers(conn, docker_engine, run_id) != [])
             runs.cancel(conn, broker, admin, run_id)
     finally:
         server.stop()
     assert statuses(conn, run_id) == ["CANCELLED"]
-    assert run_containers(docker_engine, run_id) == []
+    assert run_containers(conn, docker_engine, run_id) == []
     judged = conn.execute("SELECT status, error_detail FROM submissions").fetchone()
     assert judged is not None and judged["status"] == "ERROR"
 

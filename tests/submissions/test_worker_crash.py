@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from appliance import db
 from appliance.judging import sandbox
 from appliance.settings import Settings
+from appliance.workers.queries import instance_id
 from tests.programs import Start, appliance_programs, wait_for
 from tests.submissions.helpers import result, submit
 
@@ -44,7 +45,7 @@ def test_a_submission_completes_after_its_worker_is_killed(
         row = conn.execute(
             "SELECT status, claimed_by FROM submissions WHERE id = %s", (accepted["id"],)
         ).fetchone()
-        containers = sandbox.sandbox_containers(docker_engine)
+        containers = sandbox.sandbox_containers(docker_engine, instance_id(conn))
         return row if row and row["status"] == "RUNNING" and containers else None
 
     claimed = wait_for(running_container, 60, "the first worker to start judging")
@@ -74,7 +75,7 @@ def test_a_submission_completes_after_its_worker_is_killed(
     def dead_workers_containers() -> list[Any]:
         return [
             c
-            for c in sandbox.sandbox_containers(docker_engine)
+            for c in sandbox.sandbox_containers(docker_engine, instance_id(conn))
             if (c.get("Labels") or {}).get(sandbox.WORKER_LABEL) == dead_worker
         ]
 
