@@ -23,6 +23,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OPS="$ARENA_HOME/ops"
 CONF="$OPS/supervisor/supervisord.conf"
+# How many processes run the test files side by side (ops/dev.sh test).
+TEST_PROCESSES="${ARENA_TEST_PROCESSES:-2}"
 TERMINAL_STATUSES="SUCCESS FAILURE ERROR"
 
 usage() {
@@ -331,7 +333,16 @@ cmd_test() {
     # The checked folders are pyproject.toml's [tool.mypy] files (appliance, ui, the client...).
     run_step mypy mypy || failed+=(mypy)
     # pytest's exit code 5 (no tests collected) is a failure like any other non-zero.
-    run_step pytest python -m pytest "$@" || failed+=(pytest)
+    if [[ $# -gt 0 ]]; then
+        run_step pytest python -m pytest "$@" || failed+=(pytest)
+    else
+        # The whole suite: test files spread over parallel processes (each with its own
+        # PostgreSQL, Redis and browser; they share Docker), then the tests that restart
+        # the Docker daemon, alone. The slowest tests are listed to keep an eye on.
+        run_step "pytest (parallel)" python -m pytest -n "$TEST_PROCESSES" --dist loadfile \
+            -m "not exclusive" --durations=25 || failed+=("pytest (parallel)")
+        run_step "pytest (alone)" python -m pytest -m exclusive || failed+=("pytest (alone)")
+    fi
     if [[ ${#failed[@]} -gt 0 ]]; then
         die "failed: ${failed[*]}"
     fi

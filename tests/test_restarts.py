@@ -199,7 +199,11 @@ def test_redis_restarted_with_pending_submissions_loses_none(
 
 @pytest.fixture
 def restart_docker() -> Iterator[Callable[[float], None]]:
-    """Restart the host's Docker daemon; whatever the test does, it answers when it ends."""
+    """Restart the host's Docker daemon; whatever the test does, it answers when it ends.
+    Every test on the host loses its containers with it: such a test is marked `exclusive`
+    and runs alone, after the parallel groups (ops/dev.sh test)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail("a test that restarts Docker must run alone: mark it exclusive")
     yield services.restart_docker
     services.ensure_docker()
 
@@ -231,6 +235,7 @@ def _judging_in_docker(url: str, client: docker.DockerClient) -> bool:
     return len(names) == 2 and any(c.get("State") == "running" for c in containers)
 
 
+@pytest.mark.exclusive
 @pytest.mark.timeout(900)
 def test_docker_restarted_mid_judge_ends_every_submission(
     api: TestClient[Any],
