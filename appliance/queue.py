@@ -13,7 +13,9 @@ QUEUE_NAME = "judge"
 EVALUATIONS_QUEUE = "evaluations"
 # A job still waiting makes a second enqueue a no-op. A STARTED job does not: its row is
 # PENDING again only because its worker died, and the claim keeps a duplicate harmless.
-WAITING_STATUSES = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+WAITING_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED})
+# A feedback job that runs is not queued again: it would ask the model a second time.
+WAITING_OR_RUNNING = WAITING_STATUSES | {JobStatus.STARTED}
 # A job that outlives this was killed by RQ; the sandbox's own budget is far below it.
 JOB_TIMEOUT_S = 1800
 
@@ -36,12 +38,17 @@ def worker_queues(connection: redis.Redis) -> list[Queue]:
 
 
 def enqueue_once(
-    connection: redis.Redis, func: str, job_id: str, *args: object, on: Queue | None = None
+    connection: redis.Redis,
+    func: str,
+    job_id: str,
+    *args: object,
+    on: Queue | None = None,
+    unless: frozenset[JobStatus] = WAITING_STATUSES,
 ) -> bool:
     """Enqueue `func(*args)` as job `job_id` on `on` (the judge queue by default) unless that
-    job is already waiting. Returns whether it was enqueued."""
+    job is already in one of the `unless` states (waiting). Returns whether it was enqueued."""
     existing = Job.fetch_many([job_id], connection=connection)[0]
-    if existing is not None and existing.get_status(refresh=False) in WAITING_STATUSES:
+    if existing is not None and existing.get_status(refresh=False) in unless:
         return False
     (on or judge_queue(connection)).enqueue(
         func, *args, job_id=job_id, result_ttl=0, failure_ttl=86400, job_timeout=JOB_TIMEOUT_S
@@ -101,6 +108,7 @@ def enqueue_feedback(connection: redis.Redis, feedback_id: int) -> bool:
         f"feedback-{feedback_id}",
         feedback_id,
         on=evaluations_queue(connection),
+        unless=WAITING_OR_RUNNING,
     )
 
 

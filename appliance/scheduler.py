@@ -25,6 +25,7 @@ from appliance import db, queries, queue
 from appliance.errors import InfrastructureError
 from appliance.evaluations import runs as evaluation_runs
 from appliance.exports import jobs as export_jobs
+from appliance.feedback import service as feedback
 from appliance.judging.request import (
     CONTAINER_START_ALLOWANCE_S,
     GOLDEN_RERUNS,
@@ -66,8 +67,8 @@ class SweepResult:
 
 def sweep(conn: db.Connection, broker: redis.Redis, settings: Settings) -> SweepResult:
     """Give submissions of dead workers back to the queue, end those that lost their worker
-    too often, and queue every PENDING submission, draft version and evaluation sample
-    Redis may have lost."""
+    too often, and queue every PENDING submission, draft version, evaluation sample and
+    feedback Redis may have lost."""
     bounds = abandon_bounds(settings)
     failed = submission_queries.fail_abandoned(conn, bounds, MAX_ATTEMPTS)
     released = submission_queries.release_abandoned(conn, bounds, MAX_ATTEMPTS)
@@ -78,6 +79,7 @@ def sweep(conn: db.Connection, broker: redis.Redis, settings: Settings) -> Sweep
         enqueued += queue.enqueue_validation(broker, row["id"])
     dead_after = settings.worker_dead_after_seconds
     enqueued += evaluation_runs.requeue_lost(conn, broker, dead_after, PENDING_GRACE_S)
+    enqueued += feedback.requeue_lost(conn, broker, PENDING_GRACE_S)
     if released or failed:  # a worker died: remove its sandbox containers now
         queue.enqueue_reap(broker)
     worker_queries.forget_dead(conn, older_than_s=24 * 3600)

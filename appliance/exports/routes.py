@@ -181,7 +181,7 @@ def download_export(
     status = _job_status(broker, export_id)
     if status == JobStatus.FAILED:
         raise ArenaError(f"export {export_id} failed; the worker's log says why")
-    if status in (*queue.WAITING_STATUSES, JobStatus.STARTED):
+    if status in queue.WAITING_OR_RUNNING:
         return _still_pending(export_id)  # type: ignore[return-value]
     raise NotFound(f"no export {export_id} (an export link expires after an hour)")
 

@@ -81,6 +81,25 @@ def by_id(conn: Connection, feedback_id: int) -> Row | None:
     return conn.execute(_FEEDBACK_SELECT + " WHERE f.id = %s", (feedback_id,)).fetchone()
 
 
+def pending_since(conn: Connection, older_than_s: float) -> list[Row]:
+    """Feedback asked for more than `older_than_s` ago and still not written."""
+    return conn.execute(
+        "SELECT id FROM feedback WHERE status = 'pending'"
+        " AND requested_at < now() - make_interval(secs => %s) ORDER BY id",
+        (older_than_s,),
+    ).fetchall()
+
+
+def fail_pending(conn: Connection, older_than_s: float, reason: str) -> list[Row]:
+    """End as failed every feedback pending for more than `older_than_s`."""
+    return conn.execute(
+        "UPDATE feedback SET status = 'failed', reason = %s, finished_at = now()"
+        " WHERE status = 'pending' AND requested_at < now() - make_interval(secs => %s)"
+        " RETURNING id",
+        (reason, older_than_s),
+    ).fetchall()
+
+
 def job(conn: Connection, feedback_id: int) -> Row | None:
     """What writing it needs: the submission it is written from and how to ask the model
     (its sealed key included)."""

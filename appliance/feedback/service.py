@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 PER_HOUR = 10
 WINDOW_S = 3600
 QUEUE_DOWN = "feedback could not be queued just now; ask again in a moment"
+# Writing feedback is one model call, behind whatever waits on the evaluations queue. One
+# still pending after this long will not be written (its job died with worker after worker,
+# say): it fails, and asking again retries it, so every request ends.
+GIVE_UP_AFTER_S = 3600
+LOST = "the appliance lost this feedback's job; ask again"
 _FINISHED = ("SUCCESS", "FAILURE")
 
 
@@ -83,6 +88,16 @@ def retry_after(
     """Count one model request; None when allowed, else the seconds until the hour's window
     ends (allowed when Redis is down, as for submissions)."""
     return ratelimit.retry_after(broker, user_id, per_hour, now, WINDOW_S, "feedback-rate")
+
+
+def requeue_lost(conn: Connection, broker: redis.Redis, grace_s: float) -> int:
+    """The scheduler's part: feedback pending for too long fails; the rest pending for
+    longer than `grace_s` is queued again unless its job waits or runs (Redis lost it, or
+    its worker died and RQ gave the job up). How many were queued."""
+    for row in queries.fail_pending(conn, GIVE_UP_AFTER_S, LOST):
+        log.warning("feedback %s pending for over %d s: failed", row["id"], GIVE_UP_AFTER_S)
+    pending = queries.pending_since(conn, grace_s)
+    return sum(queue.enqueue_feedback(broker, row["id"]) for row in pending)
 
 
 def _admit(broker: redis.Redis, user_id: int, now: float) -> None:
