@@ -4,6 +4,8 @@ that cannot be rewritten."""
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg
 import pytest
 
@@ -11,13 +13,16 @@ from appliance.accounts.users import create_user
 from appliance.audit.trail import Actor
 from appliance.db import Connection
 from appliance.errors import Conflict, Invalid, NotFound
+from appliance.evaluations import queries as evaluation_queries
 from appliance.evaluations.statistics import Interval, ModelSummary, PairedComparison
-from appliance.models import endpoints
+from appliance.models import endpoints, problem_sets
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
+from appliance.models.problem_sets import SetFilter
 from appliance.registry import store
 from appliance.registry.policy import Evidence, Policy
 from appliance.settings import Settings
 from appliance.vocabulary import Alias
+from tests.conftest import PROBLEM
 
 POLICY = Policy(margin=5.0, max_p95_ms=2000.0)
 
@@ -49,6 +54,17 @@ def against(champion: str, challenger: str, low: float = 2.5) -> Evidence:
 
 def first(challenger: str, golden: float = 0.9) -> Evidence:
     return Evidence(None, summary(challenger, 68.0, golden), None, None, 1800.0)
+
+
+_runs = itertools.count()
+
+
+def a_run(conn: Connection) -> int:
+    """An evaluation run for a decision to name (its evidence is given to the policy)."""
+    number = next(_runs)
+    by = create_user(conn, f"runner{number}", "admin")[0]
+    frozen = problem_sets.create(conn, f"set-{number}", SetFilter(slugs=[PROBLEM]))
+    return evaluation_queries.insert_run(conn, frozen["id"], 1, 7, {}, by.id, None)
 
 
 @pytest.fixture
@@ -157,7 +173,8 @@ def test_the_policy_makes_a_first_champion_and_stores_every_number_and_reason(
     conn: Connection, settings: Settings
 ) -> None:
     key = register(conn, settings, "alpha")
-    stored = store.decide_and_store(conn, POLICY, first(key), 41, None)
+    run_id = a_run(conn)
+    stored = store.decide_and_store(conn, POLICY, first(key), run_id, None)
     assert stored.decision.promote
     assert named(conn, "feedback-champion") == key
     [move] = store.history(conn, "feedback-champion")
@@ -167,7 +184,7 @@ def test_the_policy_makes_a_first_champion_and_stores_every_number_and_reason(
         True,
         "(policy)",
     )
-    assert move.evaluation_run_id == 41
+    assert move.evaluation_run_id == run_id
     assert move.decision_reasons == list(stored.decision.reasons)
     assert move.decision_numbers == stored.decision.numbers
     assert audit_rows(conn) == []  # no user acted: the history holds it
@@ -178,7 +195,9 @@ def test_a_refusal_is_stored_with_its_reasons_and_moves_nothing(
 ) -> None:
     champion, challenger = register(conn, settings, "alpha"), register(conn, settings, "beta")
     store.promote(conn, "feedback-champion", "alpha", 1, "first", admin)
-    stored = store.decide_and_store(conn, POLICY, against(champion, challenger, low=-1.0), 7, admin)
+    stored = store.decide_and_store(
+        conn, POLICY, against(champion, challenger, low=-1.0), a_run(conn), admin
+    )
     assert not stored.decision.promote
     assert named(conn, "feedback-champion") == champion
     refusal = store.history(conn, "feedback-champion")[0]
@@ -195,13 +214,14 @@ def test_the_policy_promotes_a_challenger_that_beats_the_champion(
 ) -> None:
     champion, challenger = register(conn, settings, "alpha"), register(conn, settings, "beta")
     store.promote(conn, "feedback-champion", "alpha", 1, "first", admin)
-    stored = store.decide_and_store(conn, POLICY, against(champion, challenger), 8, admin)
+    run_id = a_run(conn)
+    stored = store.decide_and_store(conn, POLICY, against(champion, challenger), run_id, admin)
     assert stored.decision.promote
     assert named(conn, "feedback-champion") == challenger
     assert audit_rows(conn)[-1] == (
         "model.promote",
         "feedback-champion",
-        {"version": challenger, "evaluation_run_id": 8},
+        {"version": challenger, "evaluation_run_id": run_id},
     )
 
 
