@@ -66,6 +66,8 @@ SampleStatus = Literal["PENDING", "RUNNING", "SUCCESS", "FAILURE", "ERROR", "CAN
 # Subjects of a run that need no model: the statement's examples as a suite, and the
 # version's reference suite (the ceiling).
 Baseline = Literal["examples", "reference"]
+# What a leaderboard's summary is broken down by.
+BreakdownBy = Literal["difficulty", "tag"]
 # Why a sample earned nothing: its submission's reason, or no suite in the model's answer.
 SampleReason = Literal[FailureReason, "no_suite"]
 EvaluationExportFormat = Literal["json", "csv"]

@@ -20,9 +20,9 @@ from typing import Any
 from appliance.db import Connection, Row
 from appliance.errors import Invalid, NotFound
 from appliance.evaluations import queries, statistics
-from appliance.evaluations.statistics import BreakdownBy, ModelSummary, Sample
+from appliance.evaluations.statistics import ModelSummary, Sample
 from appliance.metrics import percentiles
-from appliance.vocabulary import DIFFICULTIES, RunStatus
+from appliance.vocabulary import DIFFICULTIES, BreakdownBy, RunStatus
 
 # Enough for stable 95% bounds; more only costs time (a table is models x groups x this).
 MAX_RESAMPLES = 10_000

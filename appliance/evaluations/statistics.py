@@ -24,10 +24,9 @@ import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from appliance.errors import Invalid, NotFound
-from appliance.vocabulary import DIFFICULTIES, Difficulty
+from appliance.vocabulary import DIFFICULTIES, BreakdownBy, Difficulty
 
 DEFAULT_RESAMPLES = 2000
 # The two tails left outside a 95% interval.
@@ -35,9 +34,6 @@ TAIL = 0.025
 # Part of every cache key: bump it when a number below would come out differently, so a
 # cached leaderboard computed the old way is never served as the new one.
 STATISTICS_VERSION = 1
-# What a summary can be broken down by; one vocabulary, so it should live in
-# appliance/vocabulary.py with the others (asked for in issue 11's report).
-BreakdownBy = Literal["difficulty", "tag"]
 
 
 @dataclass(frozen=True)
