@@ -35,6 +35,7 @@ from appliance.health import routes as health_routes
 from appliance.injected import Db
 from appliance.metrics import routes as metric_routes
 from appliance.models import routes as model_routes
+from appliance.planner import routes as planner_routes
 from appliance.problems import routes as problem_routes
 from appliance.registry import routes as registry_routes
 from appliance.responses import ErrorBody
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *evaluation_routes.handlers,
             *registry_routes.handlers,
             *feedback_routes.handlers,
+            *planner_routes.handlers,
             create_static_files_router(
                 SWAGGER_ASSETS, directories=[str(swagger_ui_path)], include_in_schema=False
             ),

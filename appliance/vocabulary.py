@@ -77,6 +77,30 @@ MoveKind = Literal["policy", "manual", "rollback"]
 # Where a learner's AI feedback stands: stored states, and what the API adds when there is
 # no champion to write it or nobody asked.
 FeedbackStatus = Literal["pending", "ready", "refused", "failed", "unavailable", "not_requested"]
+# Who turned an admin's sentence into an evaluation plan (issue 11, item 8): the champion
+# model, or the deterministic keyword parser when there is none or its answer was not usable.
+PlannerKind = Literal["champion", "keywords"]
+# Why the champion's plan was not used (the keyword parser planned instead).
+PlannerFallback = Literal["unreachable", "timeout", "not_json", "invalid", "rejected"]
+# What a proposed plan's check found: errors block confirming it, warnings do not.
+PlanIssue = Literal[
+    "unknown_model",
+    "unknown_version",
+    "empty_alias",
+    "duplicate_model",
+    "no_subjects",
+    "unknown_tag",
+    "unknown_slug",
+    "slug_excluded",
+    "no_problems",
+    "all_problems_by_default",
+    "samples_by_default",
+    "samples_out_of_range",
+    "samples_conflict",
+    "too_many_samples",
+    "ignored_words",
+]
+IssueLevel = Literal["error", "warning"]
 # What the audit trail records (admin and author actions, console logins).
 AuditAction = Literal[
     "login",
@@ -103,6 +127,7 @@ AuditAction = Literal[
     "evaluation.retry_failed",
     "model.promote",
     "model.rollback",
+    "evaluation.plan",
 ]
 
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -119,3 +144,5 @@ AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 SAMPLE_STATUSES: tuple[SampleStatus, ...] = get_args(SampleStatus)
 BASELINES: tuple[Baseline, ...] = get_args(Baseline)
 ALIASES: tuple[Alias, ...] = get_args(Alias)
+PLAN_ISSUES: tuple[PlanIssue, ...] = get_args(PlanIssue)
+PLANNER_FALLBACKS: tuple[PlannerFallback, ...] = get_args(PlannerFallback)

@@ -6,7 +6,9 @@ quality, chosen by the request's model name:
 - "weak": that problem's examples-only suite;
 - "garbage": prose, not code;
 - "slow": sleeps `slow_seconds`, then answers as "strong";
-- "leaky": echoes the whole prompt back (hidden code or injected instructions in it leak).
+- "leaky": echoes the whole prompt back (hidden code or injected instructions in it leak);
+- "planner" (not listed by /v1/models): answers `plan_answer`, whatever it is asked (an
+  evaluation plan as JSON, say); the others answer a planner's prompt with no plan.
 
 A problem is recognised by its `marker` (a slug or a signature, say) appearing in the prompt.
 With `api_key` set, a request without that bearer token is answered 401. Every request is
@@ -23,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODELS = ("strong", "weak", "garbage", "slow", "leaky")
+# Served but not listed by GET /v1/models, which the chat client's tests read as it is.
+PLANNER = "planner"
 GARBAGE = "Great question! Testing matters a lot. I hope this helps, and have a nice day."
 UNKNOWN_PROBLEM = "I do not recognise the problem in this prompt."
 
@@ -47,6 +51,7 @@ class ScriptedServer:
     problems: list[KnownProblem] = field(default_factory=list)
     api_key: str | None = None
     slow_seconds: float = 3.0
+    plan_answer: str = "{}"
     requests: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -73,6 +78,8 @@ class ScriptedServer:
             return GARBAGE
         if model == "leaky":
             return prompt
+        if model == PLANNER:
+            return self.plan_answer
         if model == "slow":
             time.sleep(self.slow_seconds)
         problem = next((p for p in self.problems if p.marker in prompt), None)
@@ -137,7 +144,7 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
             model = body.get("model") if isinstance(body, dict) else None
-            if model not in MODELS:
+            if model not in (*MODELS, PLANNER):
                 self._send(404, {"error": {"message": f"the model {model!r} does not exist"}})
                 return
             prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))

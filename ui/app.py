@@ -6,7 +6,17 @@ from __future__ import annotations
 from nicegui import app
 
 from appliance.settings import Settings
-from ui.admin import audit, latency, login, metrics, overview, problems, submissions, users
+from ui.admin import (
+    audit,
+    evaluation_new,
+    latency,
+    login,
+    metrics,
+    overview,
+    problems,
+    submissions,
+    users,
+)
 from ui.console import Console
 from ui.learner import attempts, problem, progress, results
 from ui.learner import problems as learner_problems
@@ -21,6 +31,7 @@ PAGES = (
     problems,
     submissions,
     users,
+    evaluation_new,
     audit,
     learner_problems,
     attempts,

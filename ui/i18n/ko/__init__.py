@@ -7,6 +7,7 @@ from ui.i18n.ko import (
     learn,
     metrics,
     overview,
+    planner,
     problems,
     result,
     submissions,
@@ -24,6 +25,7 @@ MODULES = (
     audit,
     learn,
     result,
+    planner,
 )
 MESSAGES: dict[str, str] = {
     key: text for module in MODULES for key, text in module.MESSAGES.items()
