@@ -22,6 +22,8 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/problems", "nav.problems", session.AUTHORS),
     ("/submissions", "nav.submissions", session.ADMIN),
     ("/users", "nav.users", session.ADMIN),
+    ("/models", "nav.models", session.ADMIN),
+    ("/registry", "nav.registry", session.ADMIN),
     ("/audit", "nav.audit", session.ADMIN),
     ("/learn", "learn.nav.problems", session.EVERYONE),
     ("/learn/attempts", "learn.nav.attempts", session.EVERYONE),

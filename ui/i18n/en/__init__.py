@@ -6,9 +6,11 @@ from ui.i18n.en import (
     latency,
     learn,
     metrics,
+    models,
     overview,
     planner,
     problems,
+    registry,
     result,
     submissions,
     users,
@@ -26,6 +28,8 @@ MODULES = (
     learn,
     result,
     planner,
+    models,
+    registry,
 )
 MESSAGES: dict[str, str] = {
     key: text for module in MODULES for key, text in module.MESSAGES.items()
