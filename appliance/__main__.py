@@ -217,6 +217,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _models_check(settings: Settings, args: argparse.Namespace) -> int:
+    """One line per registered model endpoint (never its key); exit 3 when any does not
+    answer, which `arenactl doctor` reports as a warning."""
+    from appliance import db
+    from appliance.models import doctor
+
+    with db.connect(settings.database_url) as conn:
+        found = doctor.check_all(conn, settings)
+    if not found:
+        print("no model endpoints are registered")
+    for health in found:
+        print(doctor.line(health), flush=True)
+    return doctor.exit_code(found)
+
+
 def _metrics_commands(commands: Any) -> None:
     """`metrics export` and `metrics collect`."""
     metrics = commands.add_parser("metrics").add_subparsers(dest="action", required=True)
@@ -269,6 +284,10 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("directory")
     importer.set_defaults(run=_catalog_import)
     _metrics_commands(commands)
+    models = commands.add_parser("models").add_subparsers(dest="action", required=True)
+    models.add_parser(
+        "check", help="ask every model endpoint to answer (exit 3 when one does not)"
+    ).set_defaults(run=_models_check)
     return top
 
 

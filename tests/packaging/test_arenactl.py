@@ -466,6 +466,17 @@ def test_doctor_passes_and_the_sandbox_contains_the_red_team(installed: Install)
         assert f"contained: {attack}" in done.stdout
 
 
+def test_doctor_warns_about_a_model_endpoint_that_does_not_answer(installed: Install) -> None:
+    # Port 9 (discard) on the container's own loopback: nothing listens there.
+    model = {"name": "doctor-down", "base_url": "http://127.0.0.1:9", "model": "strong"}
+    installed.call("POST", "/api/v1/models", installed.admin(), model)
+    done = installed.ctl("doctor")
+    assert "all checks passed, with 1 warning(s)" in done.stdout
+    [line] = [line for line in done.stdout.splitlines() if "doctor-down" in line]
+    assert line.startswith("  warn  model doctor-down@1 ('strong'):")
+    assert "127.0.0.1:9" in line and "connection" in line
+
+
 def test_support_bundle_masks_the_secrets(installed: Install, tmp_path: Path) -> None:
     path = Path(installed.ctl("support-bundle", "--out", str(tmp_path)).stdout.strip())
     secret = installed.config()["ARENA_SECRET_KEY"]
