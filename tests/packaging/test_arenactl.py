@@ -7,6 +7,7 @@ Slow (images are saved, loaded and started for real). Everything runs under a te
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -479,7 +480,9 @@ def test_doctor_warns_about_a_model_endpoint_that_does_not_answer(installed: Ins
 
 def test_support_bundle_masks_the_secrets(installed: Install, tmp_path: Path) -> None:
     path = Path(installed.ctl("support-bundle", "--out", str(tmp_path)).stdout.strip())
-    secret = installed.config()["ARENA_SECRET_KEY"]
+    config = installed.config()
+    secrets = (config["ARENA_SECRET_KEY"], config["ARENA_MODEL_KEY"])
+    assert len(base64.b64decode(config["ARENA_MODEL_KEY"], validate=True)) == 32
     with tarfile.open(path) as archive:
         names = archive.getnames()
         texts = [
@@ -489,7 +492,7 @@ def test_support_bundle_masks_the_secrets(installed: Install, tmp_path: Path) ->
         ]
     assert any(n.endswith("supervisorctl-status.txt") for n in names)
     assert any(n.endswith("container.log") for n in names)
-    assert all(secret not in text for text in texts)
+    assert all(secret not in text for text in texts for secret in secrets)
     assert all(installed.admin() not in text for text in texts)
 
 
