@@ -8,7 +8,9 @@ from nicegui import app
 from appliance.settings import Settings
 from ui.admin import (
     audit,
+    evaluation_detail,
     evaluation_new,
+    evaluations,
     latency,
     login,
     metrics,
@@ -33,7 +35,9 @@ PAGES = (
     problems,
     submissions,
     users,
+    evaluations,
     evaluation_new,
+    evaluation_detail,
     models,
     registry,
     audit,

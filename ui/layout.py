@@ -22,6 +22,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/problems", "nav.problems", session.AUTHORS),
     ("/submissions", "nav.submissions", session.ADMIN),
     ("/users", "nav.users", session.ADMIN),
+    ("/evaluations", "nav.evaluations", session.ADMIN),
     ("/models", "nav.models", session.ADMIN),
     ("/registry", "nav.registry", session.ADMIN),
     ("/audit", "nav.audit", session.ADMIN),

@@ -3,6 +3,7 @@
 from ui.i18n.en import (
     audit,
     common,
+    evaluations,
     latency,
     learn,
     metrics,
@@ -27,9 +28,10 @@ MODULES = (
     audit,
     learn,
     result,
-    planner,
+    evaluations,
     models,
     registry,
+    planner,
 )
 MESSAGES: dict[str, str] = {
     key: text for module in MODULES for key, text in module.MESSAGES.items()
