@@ -74,6 +74,18 @@ EvaluationExportFormat = Literal["json", "csv"]
 # The registry's aliases over model versions, and how an alias moved (issue 11).
 Alias = Literal["feedback-champion", "challenger"]
 MoveKind = Literal["policy", "manual", "rollback"]
+# Why no decision was stored (registry/decisions.py): the run is not finished, the
+# champion or the challenger is not one of its subjects, the challenger is the champion,
+# a side has no judged sample or they share no problem, or the champion moved meanwhile.
+DecisionRefusal = Literal[
+    "not_finished",
+    "champion_absent",
+    "not_subject",
+    "is_champion",
+    "no_samples",
+    "no_shared",
+    "champion_moved",
+]
 # Where a learner's AI feedback stands: stored states, and what the API adds when there is
 # no champion to write it or nobody asked.
 FeedbackStatus = Literal["pending", "ready", "refused", "failed", "unavailable", "not_requested"]

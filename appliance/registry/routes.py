@@ -13,14 +13,10 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
 from appliance.accounts.routes import admin_actor, require_admin
-from appliance.db import Connection
-from appliance.errors import Conflict, Invalid
-from appliance.evaluations import leaderboard, statistics
-from appliance.evaluations.leaderboard import RunSamples
 from appliance.injected import CurrentUser, Db
 from appliance.problems.bundle import NO_NUL
-from appliance.registry import queries, store
-from appliance.registry.policy import Evidence, Policy
+from appliance.registry import decisions, queries, store
+from appliance.registry.policy import Policy
 from appliance.registry.store import AliasView, Move
 from appliance.responses import errors
 from appliance.vocabulary import Alias, MoveKind
@@ -156,45 +152,6 @@ def rollback_alias(
     return _move(store.rollback(conn, store.checked_alias(alias), data.reason, by))
 
 
-def _champion_key(conn: Connection) -> str | None:
-    row = queries.alias(conn, store.CHAMPION)
-    return None if row is None or row["model"] is None else f"{row['model']}@{row['version']}"
-
-
-def _evidence(run: RunSamples, champion: str | None, challenger: str) -> Evidence:
-    """Both summaries and their pairing from the same samples with the same seed, as the
-    policy asks: the same frozen set in the same run."""
-
-    def summary(model: str) -> statistics.ModelSummary:
-        return statistics.summarize(run.samples, model)
-
-    return Evidence(
-        champion=None if champion is None else summary(champion),
-        challenger=summary(challenger),
-        paired=None if champion is None else statistics.paired(run.samples, champion, challenger),
-        champion_p95_ms=None if champion is None else leaderboard.p95_ms(run, champion),
-        challenger_p95_ms=leaderboard.p95_ms(run, challenger),
-    )
-
-
-def _checked_run(
-    conn: Connection, run_id: int, champion: str | None, challenger: str
-) -> RunSamples:
-    run = leaderboard.load(conn, run_id)
-    if run.partial:
-        raise Conflict(f"evaluation run {run_id} is {run.status}: decide on a finished run")
-    if champion is not None and champion not in run.subjects:
-        raise Conflict(
-            f"{store.CHAMPION} names {champion}, which is not a subject of evaluation run "
-            f"{run_id}: evaluate the challenger against the champion in the same run"
-        )
-    if challenger not in run.subjects:
-        raise Invalid(f"{challenger!r} is not a subject of evaluation run {run_id}")
-    if challenger == champion:
-        raise Invalid(f"{challenger} is the champion already")
-    return run
-
-
 @post(
     "/api/v1/registry/decide",
     status_code=HTTP_200_OK,
@@ -208,12 +165,8 @@ def decide_promotion(
     which both are subjects (409 when the run is not finished or the champion is not in it);
     the decision is kept in the history with its reasons and numbers either way."""
     by = admin_actor(user, request)
-    champion = _champion_key(conn)
-    run = _checked_run(conn, data.run, champion, data.challenger)
     policy = Policy(margin=data.margin, max_p95_ms=data.max_p95_ms)
-    stored = store.decide_and_store(
-        conn, policy, _evidence(run, champion, data.challenger), data.run, by
-    )
+    stored, champion = decisions.decide(conn, data.run, data.challenger, policy, by)
     move = queries.move(conn, stored.move_id)
     assert move is not None, "decide_and_store wrote it"
     decision = stored.decision

@@ -2,7 +2,8 @@
 each names; an alias's history (every move with who, when, why and the decision's numbers);
 the promotion policy's stored decisions with their checks in words; a manual promote with
 a required reason, a rollback behind a confirmation, and the policy applied to a finished
-evaluation run (registry_actions.py does the work, registry_words.py says decisions)."""
+evaluation run (registry/decisions.py decides as the API does, registry_actions.py does the
+rest of the work and words refusals, registry_words.py says decisions)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from nicegui import ui
 from psycopg_pool import PoolTimeout
 
 from appliance.errors import ArenaError
-from appliance.registry import store
+from appliance.registry import decisions, store
 from appliance.registry.policy import Policy
 from appliance.registry.store import AliasView, Move
 from appliance.vocabulary import ALIASES, Alias
@@ -360,7 +361,11 @@ class DecideForm:
             self.message.text = t("registry.bad_policy")
             return
         done, found = await self.parent.run(
-            self.message, actions.decide, int(self.run_select.value), self.challenger.value, policy
+            self.message,
+            decisions.decide,
+            int(self.run_select.value),
+            self.challenger.value,
+            policy,
         )
         if not done:
             return

@@ -1,6 +1,6 @@
 """What /registry changes, off the event loop: a manual promote and a rollback (through
-registry/store.py, which audits them), and the promotion policy applied to a finished
-evaluation run (store.decide_and_store). Each refusal has a reason code the page says in
+registry/store.py, which audits them); the policy applied to a finished evaluation run is
+registry/decisions.decide, as the API's. Each refusal has a reason code the page says in
 the admin's language; one it does not know keeps the appliance's words."""
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from dataclasses import dataclass
 
 from appliance.audit.trail import Actor
 from appliance.db import Connection, Row
-from appliance.errors import ArenaError, Conflict, Invalid, NotFound
-from appliance.evaluations import leaderboard, statistics
+from appliance.errors import ArenaError, Conflict, NotFound
 from appliance.evaluations import queries as evaluation_queries
-from appliance.evaluations.leaderboard import RunSamples
 from appliance.models import endpoints
 from appliance.registry import queries, store
-from appliance.registry.policy import Evidence, Policy
-from appliance.registry.store import Move, Stored
+from appliance.registry.decisions import DecisionRefused
+from appliance.registry.store import Move
 from appliance.vocabulary import Alias
 from ui.i18n import Translate
 
@@ -90,61 +88,10 @@ def rollback(conn: Connection, alias: Alias, reason: str, by: Actor) -> Move:
         raise Refused(code, alias=alias) from exc
 
 
-def champion_key(conn: Connection) -> str | None:
-    view = next(v for v in store.aliases(conn) if v.alias == store.CHAMPION)
-    return None if view.model is None else f"{view.model}@{view.version}"
-
-
-def decide(
-    conn: Connection, run_id: int, challenger: str, policy: Policy, by: Actor
-) -> tuple[Stored, str | None]:
-    """The policy's decision on `challenger` from a finished run, stored (and the alias
-    moved when it says so), with the champion it was measured against."""
-    champion = champion_key(conn)
-    run = _checked_run(conn, run_id, champion, challenger)
-    try:
-        evidence = _evidence(run, champion, challenger)
-        return store.decide_and_store(conn, policy, evidence, run_id, by), champion
-    except NotFound as exc:  # the challenger has no judged sample in the run
-        raise Refused("no_samples", challenger=challenger) from exc
-    except Invalid as exc:  # no problem that both have a judged sample of
-        raise Refused("no_shared", challenger=challenger, champion=champion) from exc
-    except Conflict as exc:  # the champion moved while the decision was made
-        raise Refused("champion_moved") from exc
-
-
-def _checked_run(
-    conn: Connection, run_id: int, champion: str | None, challenger: str
-) -> RunSamples:
-    run = leaderboard.load(conn, run_id)
-    if run.partial:
-        raise Refused("not_finished", run=run_id)
-    if challenger == champion:
-        raise Refused("is_champion", challenger=challenger)
-    if challenger not in run.subjects:
-        raise Refused("not_subject", challenger=challenger, run=run_id)
-    if champion is not None and champion not in run.subjects:
-        raise Refused("champion_absent", champion=champion, run=run_id)
-    return run
-
-
-def _evidence(run: RunSamples, champion: str | None, challenger: str) -> Evidence:
-    """As the API's decision takes it (registry/routes.py): both summaries and their
-    pairing from the same samples of the same run."""
-    summary = statistics.summarize(run.samples, challenger)
-    p95 = leaderboard.p95_ms(run, challenger)
-    if champion is None:
-        return Evidence(None, summary, None, None, p95)
-    return Evidence(
-        champion=statistics.summarize(run.samples, champion),
-        challenger=summary,
-        paired=statistics.paired(run.samples, champion, challenger),
-        champion_p95_ms=leaderboard.p95_ms(run, champion),
-        challenger_p95_ms=p95,
-    )
-
-
 def refusal_words(t: Translate, exc: ArenaError) -> str:
+    """A refusal in the admin's language; one without a code keeps the appliance's words."""
     if isinstance(exc, Refused):
         return t(f"registry.refused.{exc.reason}", **exc.values)
+    if isinstance(exc, DecisionRefused):
+        return t(f"registry.refused.{exc.code}", **exc.values)
     return exc.detail
