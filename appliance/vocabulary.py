@@ -86,6 +86,10 @@ DecisionRefusal = Literal[
     "no_shared",
     "champion_moved",
 ]
+# Which rule of the model URL policy (models/urls.py) a base URL breaks.
+UrlRefusal = Literal[
+    "unresolved", "never", "outside", "not_url", "scheme", "credentials", "query", "port"
+]
 # Where a learner's AI feedback stands: stored states, and what the API adds when there is
 # no champion to write it or nobody asked.
 FeedbackStatus = Literal["pending", "ready", "refused", "failed", "unavailable", "not_requested"]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from appliance.errors import Invalid
+from appliance.vocabulary import UrlRefusal
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], list[str]]
@@ -29,7 +30,13 @@ PRIVATE_NETWORKS = tuple(
 
 
 class RefusedUrl(Invalid):
-    """A base URL outside the policy; the detail says which rule it breaks."""
+    """A base URL outside the policy: `code` names the rule it breaks, `values` the facts
+    its words name (host, address), `detail` says it in English for the API."""
+
+    def __init__(self, code: UrlRefusal, detail: str, **values: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.values = values
 
 
 def resolve(host: str) -> list[str]:
@@ -46,7 +53,9 @@ def checked(url: str, allowed_hosts: tuple[str, ...], resolver: Resolver = resol
     host = _host(url)
     addresses = _addresses(host, resolver)
     if not addresses:
-        raise RefusedUrl(f"the host {host!r} of the base URL does not resolve")
+        raise RefusedUrl(
+            "unresolved", f"the host {host!r} of the base URL does not resolve", host=host
+        )
     for address in addresses:
         _check_address(host, address, allowed_hosts)
     return url.rstrip("/")
@@ -55,16 +64,22 @@ def checked(url: str, allowed_hosts: tuple[str, ...], resolver: Resolver = resol
 def _check_address(host: str, address: Address, allowed_hosts: tuple[str, ...]) -> None:
     if address.is_link_local or address.is_unspecified or address.is_multicast:
         raise RefusedUrl(
+            "never",
             f"the base URL's host {host!r} is {address}: link-local, unspecified and multicast"
-            " addresses are never allowed"
+            " addresses are never allowed",
+            host=host,
+            address=str(address),
         )
     if host in allowed_hosts or address.is_loopback:
         return
     if any(address in net for net in (*PRIVATE_NETWORKS, *_networks(allowed_hosts))):
         return
     raise RefusedUrl(
+        "outside",
         f"the base URL's host {host!r} is {address}, which is neither loopback nor "
-        "a private network; add it to ARENA_MODEL_HOSTS if it is inside the air gap"
+        "a private network; add it to ARENA_MODEL_HOSTS if it is inside the air gap",
+        host=host,
+        address=str(address),
     )
 
 
@@ -73,15 +88,17 @@ def _host(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise RefusedUrl(f"the base URL is not a URL: {exc}") from None
+        raise RefusedUrl("not_url", f"the base URL is not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RefusedUrl("the base URL must be http:// or https:// with a host")
+        raise RefusedUrl("scheme", "the base URL must be http:// or https:// with a host")
     if parts.username is not None or parts.password is not None:
-        raise RefusedUrl("the base URL may not carry credentials: give the API key instead")
+        raise RefusedUrl(
+            "credentials", "the base URL may not carry credentials: give the API key instead"
+        )
     if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise RefusedUrl("the base URL may not have a query or a fragment")
+        raise RefusedUrl("query", "the base URL may not have a query or a fragment")
     if port == 0:
-        raise RefusedUrl("the base URL's port must be 1 to 65535")
+        raise RefusedUrl("port", "the base URL's port must be 1 to 65535")
     return parts.hostname.lower()
 
 

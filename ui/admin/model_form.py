@@ -28,21 +28,9 @@ from appliance.models.urls import RefusedUrl
 from appliance.settings import Settings
 from ui.i18n import Translate
 
-# What the URL policy (appliance/models/urls.py) and the template check say, by the words
-# they start with: each becomes a sentence of the admin's language with the same facts.
-URL_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), key)
-    for pattern, key in (
-        (r"^the host '(?P<host>[^']*)' of the base URL does not resolve", "unresolved"),
-        (r"^the base URL's host '(?P<host>[^']*)' is (?P<address>\S+): link-local", "never"),
-        (r"^the base URL's host '(?P<host>[^']*)' is (?P<address>\S+), which is", "outside"),
-        (r"^the base URL is not a URL", "not_url"),
-        (r"^the base URL must be http", "scheme"),
-        (r"^the base URL may not carry credentials", "credentials"),
-        (r"^the base URL may not have a query", "query"),
-        (r"^the base URL's port", "port"),
-    )
-)
+# What endpoints.register's template check says, by the words it starts with: each becomes
+# a sentence of the admin's language with the same facts. (The URL policy's refusals carry
+# a code: urls.RefusedUrl.)
 TEMPLATE_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^prompt_template: a '\$' must start"), "dollar"),
     (re.compile(r"^prompt_template: unknown placeholders (?P<unknown>.*?);"), "placeholders"),
@@ -115,12 +103,12 @@ def refusal_words(t: Translate, exc: ArenaError) -> str:
     if isinstance(exc, keys.NoModelKey):
         unreadable = "cannot be decrypted" in exc.detail
         return t("models.refused.key_unreadable" if unreadable else "models.refused.no_model_key")
-    table = URL_REFUSALS if isinstance(exc, RefusedUrl) else TEMPLATE_REFUSALS
-    for pattern, key in table:
+    if isinstance(exc, RefusedUrl):
+        return t(f"models.refused.url.{exc.code}", **exc.values)
+    for pattern, key in TEMPLATE_REFUSALS:
         found = pattern.match(exc.detail)
         if found:
-            prefix = "url" if isinstance(exc, RefusedUrl) else "template"
-            return t(f"models.refused.{prefix}.{key}", **found.groupdict())
+            return t(f"models.refused.template.{key}", **found.groupdict())
     return exc.detail
 
 
