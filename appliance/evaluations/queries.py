@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from appliance.db import Connection, Row
-from appliance.vocabulary import RunStatus
+from appliance.vocabulary import RunStatus, SampleStatus
 
 RUN_COLUMNS = (
     "r.id, r.samples, r.seed, r.manifest, r.status, r.rerun_of, r.created_at, r.finished_at,"
@@ -271,6 +272,73 @@ def samples(conn: Connection, run_id: int, limit: int | None, offset: int) -> li
         " ORDER BY e.subject, p.slug, e.sample_index LIMIT %s OFFSET %s",
         (run_id, limit, offset),
     ).fetchall()
+
+
+# What the evidence browser lists: no prompt, response or suite (the long texts are read
+# one sample at a time, when it is opened).
+SAMPLE_LISTING_COLUMNS = (
+    "e.id, e.subject, e.baseline, p.slug AS problem, v.number AS problem_version,"
+    " e.sample_index, e.status, e.score, e.latency_ms, e.prompt_tokens, e.completion_tokens"
+)
+_SAMPLE_ORDER = " ORDER BY e.subject, p.slug, e.sample_index, e.id"
+
+
+@dataclass(frozen=True)
+class SampleFilter:
+    """Which of a run's samples to list; None matches every value. `subject` is the key
+    the leaderboard uses: "name@number" for a model version, the baseline's own name."""
+
+    subject: str | None = None
+    problem: str | None = None  # a problem's slug
+    status: SampleStatus | None = None
+
+
+def _listing_where(run_id: int, wanted: SampleFilter) -> tuple[str, dict[str, Any]]:
+    """Only the conditions asked for, so that each query is planned for what it filters."""
+    clauses = [" WHERE e.run_id = %(run)s"]
+    if wanted.subject is not None:
+        # A baseline's subject is stored as "baseline:<name>" and a model version's has an
+        # "@", so the two never meet; comparing the column itself keeps UNIQUE (run_id,
+        # subject, ...) usable.
+        clauses.append("e.subject IN (%(subject)s, 'baseline:' || %(subject)s)")
+    if wanted.problem is not None:
+        clauses.append("p.slug = %(problem)s")
+    if wanted.status is not None:
+        clauses.append("e.status = %(status)s")
+    values = {
+        "run": run_id,
+        "subject": wanted.subject,
+        "problem": wanted.problem,
+        "status": wanted.status,
+    }
+    return " AND ".join(clauses), values
+
+
+def sample_listing(
+    conn: Connection, run_id: int, wanted: SampleFilter, limit: int, offset: int
+) -> list[Row]:
+    """A page of the run's samples that match, without their texts, in the order of
+    samples()."""
+    where, values = _listing_where(run_id, wanted)
+    return conn.execute(
+        f"SELECT {SAMPLE_LISTING_COLUMNS}{_SAMPLE_FROM}{where}{_SAMPLE_ORDER}"
+        " LIMIT %(limit)s OFFSET %(offset)s",
+        {**values, "limit": limit, "offset": offset},
+    ).fetchall()
+
+
+def count_sample_listing(conn: Connection, run_id: int, wanted: SampleFilter) -> int:
+    where, values = _listing_where(run_id, wanted)
+    row = conn.execute(f"SELECT count(*) AS n{_SAMPLE_FROM}{where}", values).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def sample(conn: Connection, run_id: int, sample_id: int) -> Row | None:
+    """One sample with its texts; None unless it is a sample of that run."""
+    return conn.execute(
+        f"SELECT {SAMPLE_COLUMNS}{_SAMPLE_FROM} WHERE e.id = %s AND e.run_id = %s",
+        (sample_id, run_id),
+    ).fetchone()
 
 
 def verdicts(conn: Connection, submission_ids: list[str]) -> list[Row]:

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from appliance.accounts.routes import admin_actor, require_admin
 from appliance.db import Connection, Row
-from appliance.evaluations import exports, leaderboard, queries, runs, statistics
+from appliance.evaluations import documents, exports, leaderboard, queries, runs, statistics
 from appliance.evaluations.runs import ModelChoice, Plan
 from appliance.injected import Broker, Config, CurrentUser, Db
 from appliance.models.routes import Name
@@ -228,40 +228,15 @@ class _RunDocument(Operation):
 
 
 def _summary(row: Row) -> RunSummary:
-    return RunSummary(
-        row["id"],
-        row["status"],
-        row["problem_set"],
-        row["samples"],
-        row["seed"],
-        row["rerun_of"],
-        row["created_by"],
-        row["created_at"],
-        row["finished_at"],
-    )
+    return RunSummary(**documents.run_summary(row))
 
 
 def _detail(conn: Connection, settings: Settings, run_id: int) -> RunDetail:
-    row, progress = runs.show(conn, settings, run_id)
-    summary = msgspec.structs.asdict(_summary(row))
-    return RunDetail(**summary, manifest=row["manifest"], progress=Progress(**progress.__dict__))
+    return msgspec.convert(documents.run_detail(conn, settings, run_id), RunDetail)
 
 
 def _samples(conn: Connection, run_id: int, limit: int | None, offset: int) -> list[Sample]:
-    rows = queries.samples(conn, run_id, limit, offset)
-    ids = [str(r["submission_id"]) for r in rows if r["submission_id"] is not None]
-    by_submission: dict[str, list[VariantVerdict]] = {}
-    for v in queries.verdicts(conn, ids) if ids else []:
-        verdict = VariantVerdict(v["kind"], v["name"], v["verdict"], v["duration_ms"])
-        by_submission.setdefault(v["submission_id"], []).append(verdict)
-    return [_sample(row, by_submission) for row in rows]
-
-
-def _sample(row: Row, verdicts: dict[str, list[VariantVerdict]]) -> Sample:
-    submission = str(row["submission_id"]) if row["submission_id"] is not None else None
-    fields = {name: row[name] for name in Sample.__struct_fields__ if name in row}
-    fields.update(submission_id=submission, verdicts=verdicts.get(submission or "", []))
-    return Sample(**fields)
+    return msgspec.convert(documents.samples(conn, run_id, limit, offset), list[Sample])
 
 
 @post(
@@ -399,12 +374,7 @@ def export_run(
 ) -> Response[bytes]:
     """The whole run as a file: JSON with every sample's evidence, or CSV of the numbers."""
     require_admin(user)
-    detail = _detail(conn, settings, run_id)
-    samples = [msgspec.structs.asdict(s) for s in _samples(conn, run_id, None, 0)]
-    if export_format == "csv":
-        body = exports.as_csv(run_id, samples).encode()
-    else:
-        body = exports.as_json(msgspec.structs.asdict(detail), samples)
+    body = documents.export(conn, settings, run_id, export_format)
     disposition = f'attachment; filename="{exports.file_name(run_id, export_format)}"'
     return Response(
         body,

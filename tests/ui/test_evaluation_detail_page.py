@@ -23,7 +23,7 @@ from nicegui.testing.user import User as SimulatedUser
 from appliance import db
 from appliance.audit.trail import Actor
 from appliance.evaluations import queries, runs
-from appliance.evaluations.runs import ModelChoice, Plan
+from appliance.evaluations.runs import ModelChoice, Plan, Progress
 from appliance.models import problem_sets
 from appliance.models.problem_sets import SetFilter
 from appliance.settings import Settings
@@ -37,7 +37,7 @@ from tests.evaluations.conftest import (  # noqa: F401  (fixtures)
 )
 from tests.llm_server import KnownProblem, ScriptedServer
 from tests.ui.conftest import text_of
-from ui.admin import evaluation_board, evaluation_detail
+from ui.admin import evaluation_board, evaluation_detail, evaluations
 from ui.i18n import translator
 
 CLAMPS = "all-clamps"
@@ -145,6 +145,23 @@ def test_a_difference_is_better_only_when_its_interval_leaves_zero() -> None:
     assert unsure.endswith("undistinguished")
 
 
+def test_a_count_of_one_is_said_in_the_singular_in_english() -> None:
+    en, ko = translator("en"), translator("ko")
+    keys = ("evaluations.samples_total_one", "evaluations.samples_total")
+    assert [evaluations.counted(en, keys, n, "en") for n in (0, 1, 2, 1234)] == [
+        "0 samples",
+        "1 sample",
+        "2 samples",
+        "1,234 samples",
+    ]
+    assert evaluations.counted(ko, keys, 1, "ko") == "샘플 1개"
+    assert evaluations.counted(en, ("evaluations.total_one", "evaluations.total"), 1, "en") == (
+        "1 run"
+    )
+    one = Progress(1, 0, 0, 1, 0, 0, 0, 1, None)
+    assert evaluations.progress_words(en, one, "en") == "1 / 1 sample"
+
+
 # -- the finished run ----------------------------------------------------------------
 
 
@@ -201,7 +218,8 @@ async def test_the_evidence_browser_filters_and_shows_a_sample_as_text(
     set_value(admin_user, "evidence-filter-subject", "strong@1")
     await see(admin_user, "3 samples")
     set_value(admin_user, "evidence-filter-problem", PROBLEM)
-    await see(admin_user, "1 samples")
+    await see(admin_user, "1 sample")
+    assert text_of(admin_user, "evidence-total") == "1 sample"  # singular, not "1 samples"
     (sample,) = [
         s for s in queries.samples(conn, finished_run, None, 0)
         if s["subject"] == "strong@1" and s["problem"] == PROBLEM
@@ -233,7 +251,7 @@ async def test_the_evidence_browser_filters_and_shows_a_sample_as_text(
     set_value(admin_user, "evidence-filter-status", "FAILURE")
     await see(admin_user, "0 samples")
     set_value(admin_user, "evidence-filter-subject", "")
-    await see(admin_user, "1 samples")
+    await see(admin_user, "1 sample")
     set_value(admin_user, "evidence-filter-problem", "")
     await see(admin_user, "3 samples")
     failed = text_of(admin_user, "evidence-table")

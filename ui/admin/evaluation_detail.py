@@ -2,12 +2,12 @@
 again), its progress kept live, the controls (cancel after a confirmation, hold, resume,
 retry the failed samples, run the manifest again: each through appliance.evaluations.runs,
 which audits it), the exports (JSON and CSV, served by the console under the page's own
-address), the leaderboard with its intervals and a paired comparison
-(evaluation_board.py), and the samples' evidence (evaluation_evidence.py)."""
+address, built by appliance.evaluations.documents as for the API), the leaderboard with its
+intervals and a paired comparison (evaluation_board.py), and the samples' evidence
+(evaluation_evidence.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +15,10 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from nicegui import app, ui
 
-from appliance.db import Connection, Row
+from appliance.db import Row
 from appliance.errors import Conflict, Invalid, NotFound
-from appliance.evaluations import exports, queries, runs
+from appliance.evaluations import documents, exports, runs
 from appliance.evaluations.runs import Progress
-from appliance.settings import Settings
 from appliance.vocabulary import EvaluationExportFormat, RunStatus
 from ui import i18n, session
 from ui.admin.evaluation_board import Board
@@ -62,53 +61,6 @@ def allowed_controls(status: RunStatus, progress: Progress) -> list[str]:
     ]
 
 
-# -- the export: the same document as the API's ------------------------------------------
-
-
-def export_document(
-    conn: Connection, settings: Settings, run_id: int, export_format: EvaluationExportFormat
-) -> bytes:
-    """The run as GET /api/v1/evaluations/{id}/export makes it: the run with its manifest
-    and progress, and every sample with its evidence and verdicts (CSV: the numbers)."""
-    row, progress = runs.show(conn, settings, run_id)
-    samples = [_exported_sample(r) for r in queries.samples(conn, run_id, None, 0)]
-    by_submission: dict[str, list[dict[str, Any]]] = {}
-    ids = [s["submission_id"] for s in samples if s["submission_id"]]
-    for v in queries.verdicts(conn, ids) if ids else []:
-        by_submission.setdefault(v["submission_id"], []).append(
-            {k: v[k] for k in ("kind", "name", "verdict", "duration_ms")}
-        )
-    for sample in samples:
-        sample["verdicts"] = by_submission.get(sample["submission_id"] or "", [])
-    if export_format == "csv":
-        return exports.as_csv(run_id, samples).encode()
-    run = {
-        **{k: row[k] for k in _RUN_FIELDS},
-        "manifest": row["manifest"],
-        "progress": dataclasses.asdict(progress),
-    }
-    return exports.as_json(run, samples)
-
-
-_RUN_FIELDS = (
-    "id",
-    "status",
-    "problem_set",
-    "samples",
-    "seed",
-    "rerun_of",
-    "created_by",
-    "created_at",
-    "finished_at",
-)
-
-
-def _exported_sample(row: Row) -> dict[str, Any]:
-    fields = {k: v for k, v in row.items() if k not in ("run_id", "model_version_id", "version_id")}
-    submission = row["submission_id"]
-    return fields | {"submission_id": str(submission) if submission is not None else None}
-
-
 # -- the page --------------------------------------------------------------------------
 
 
@@ -120,6 +72,8 @@ class RunPage:
         self.run_id = run_id
         self.status: RunStatus = "running"
         self.progress: Progress | None = None
+        self._follows = 0  # checks started
+        self._drawn = 0  # the latest check whose answer was drawn
 
     async def build(self, row: Row, progress: Progress) -> None:
         self.status, self.progress = row["status"], progress
@@ -304,13 +258,20 @@ class RunPage:
 
     async def follow(self, force: bool = False) -> None:
         """Each tick: the run's status and progress, redrawn when they moved; the
-        leaderboard once the run ended (its numbers are final then)."""
+        leaderboard once the run ended (its numbers are final then). Reads run in threads
+        and may end out of order (a tick's read begun before a control's): an answer older
+        than the one drawn already is dropped."""
+        self._follows += 1
+        mine = self._follows
         try:
             row, progress = await self.page.console.call(
                 runs.show, self.page.console.settings, self.run_id
             )
         except UNAVAILABLE:
             return  # the next tick tries again
+        if mine < self._drawn:
+            return
+        self._drawn = mine
         moved = force or (row["status"], progress) != (self.status, self.progress)
         ended = row["status"] in ENDED and self.status not in ENDED
         self.status, self.progress = row["status"], progress
@@ -357,7 +318,7 @@ def register(console: Console) -> None:
         if export_format not in EXPORT_FORMATS:
             return PlainTextResponse("format is json or csv", status_code=400)
         try:
-            body = await console.call(export_document, console.settings, run_id, export_format)
+            body = await console.call(documents.export, console.settings, run_id, export_format)
         except NotFound:
             return PlainTextResponse(f"no evaluation run {run_id}", status_code=404)
         disposition = f'attachment; filename="{exports.file_name(run_id, export_format)}"'

@@ -1,7 +1,7 @@
 """The evidence browser of a run's page: its samples, filtered by subject, problem and
-status, a page at a time; a sample opens its evidence (the prompt, the model's response,
-the suite taken from it, the verdict of each variant by a neutral label, the score, the
-latency, the tokens, why it failed).
+status in SQL, a page at a time and without the long texts; a sample opens its evidence,
+read only then (the prompt, the model's response, the suite taken from it, the verdict of
+each variant by a neutral label, the score, the latency, the tokens, why it failed).
 
 A model's response is untrusted text: markup or template syntax in it must never be run.
 Every text here is a label's text (set as text, never as HTML, never compiled as a
@@ -17,14 +17,16 @@ from nicegui import ui
 from appliance.db import Connection, Row
 from appliance.evaluations import queries
 from appliance.evaluations.leaderboard import subject_key
+from appliance.evaluations.queries import SampleFilter
 from appliance.vocabulary import SAMPLE_STATUSES, Locale, SampleStatus
 from ui import i18n
-from ui.admin.evaluations import UNAVAILABLE, subject_label, subjects_of
+from ui.admin.evaluations import UNAVAILABLE, counted, subject_label, subjects_of
 from ui.i18n import Translate
 from ui.session import Page
 from ui.tables import Paging, Table
 
 PAGE_SIZE = 25
+SAMPLES_TOTAL = ("evaluations.samples_total_one", "evaluations.samples_total")
 SAMPLE_COLOURS: dict[SampleStatus, str] = {
     "PENDING": "grey-7",
     "RUNNING": "blue-7",
@@ -37,22 +39,6 @@ TEXT_BOX = (
     "font-mono text-xs whitespace-pre-wrap break-all bg-slate-100 p-2 rounded w-full"
     " max-h-96 overflow-auto"
 )
-
-
-@dataclass(frozen=True)
-class SampleFilter:
-    """Empty strings match everything."""
-
-    subject: str = ""
-    problem: str = ""
-    status: str = ""
-
-    def matches(self, row: Row) -> bool:
-        return (
-            (not self.subject or subject_key(row) == self.subject)
-            and (not self.problem or row["problem"] == self.problem)
-            and (not self.status or row["status"] == self.status)
-        )
 
 
 @dataclass(frozen=True)
@@ -78,13 +64,19 @@ def neutral_labels(t: Translate, verdicts: list[Row]) -> list[VariantLine]:
 def filtered_samples(
     conn: Connection, run_id: int, wanted: SampleFilter, limit: int, offset: int
 ) -> tuple[list[Row], int]:
-    """A page of the run's samples that match, and how many match in all."""
-    matching = [row for row in queries.samples(conn, run_id, None, 0) if wanted.matches(row)]
-    return matching[offset : offset + limit], len(matching)
+    """A page of the run's samples that match (no texts), and how many match in all."""
+    rows = queries.sample_listing(conn, run_id, wanted, limit, offset)
+    return rows, queries.count_sample_listing(conn, run_id, wanted)
 
 
-def sample_verdicts(conn: Connection, submission_id: str | None) -> list[Row]:
-    return queries.verdicts(conn, [submission_id]) if submission_id else []
+def sample_evidence(conn: Connection, run_id: int, sample_id: int) -> tuple[Row, list[Row]] | None:
+    """One sample of the run with its texts and its submission's verdicts; None when it is
+    not a sample of that run."""
+    row = queries.sample(conn, run_id, sample_id)
+    if row is None:
+        return None
+    submission = row["submission_id"]
+    return row, queries.verdicts(conn, [str(submission)]) if submission is not None else []
 
 
 class Evidence:
@@ -129,7 +121,8 @@ class Evidence:
         select.on_value_change(lambda e: self.refilter(field, e.value or ""))
 
     async def refilter(self, field: str, value: str) -> None:
-        self.wanted = SampleFilter(**{**self.wanted.__dict__, field: value})
+        """An empty choice is "any"."""
+        self.wanted = SampleFilter(**{**self.wanted.__dict__, field: value or None})
         self.paging.number = 1
         await self.reload()
 
@@ -149,9 +142,8 @@ class Evidence:
 
     def _listing(self) -> None:
         t, locale = self.page.t, self.page.locale
-        ui.label(
-            t("evaluations.samples_total", count=i18n.number(self.paging.total, locale))
-        ).classes("text-sm opacity-80").mark("evidence-total")
+        total = counted(t, SAMPLES_TOTAL, self.paging.total, locale)
+        ui.label(total).classes("text-sm opacity-80").mark("evidence-total")
         if not self.paging.rows:
             return
         keys = ("subject", "problem", "index", "status", "score", "latency", "tokens", "open")
@@ -174,21 +166,24 @@ class Evidence:
             table.text(_millis(row["latency_ms"], locale))
             table.text(_tokens(t, row, locale))
             with table.cell():
-                ui.button(t("evaluations.open"), on_click=lambda r=row: self.open(r)).props(
+                ui.button(t("evaluations.open"), on_click=lambda i=row["id"]: self.open(i)).props(
                     "flat dense no-caps"
                 ).mark(f"evidence-open-{row['id']}")
 
     # -- one sample's evidence ---------------------------------------------------------
 
-    async def open(self, row: Row) -> None:
+    async def open(self, sample_id: int) -> None:
+        """The sample's texts and verdicts, read only now: the listing leaves them out."""
         t = self.page.t
         try:
-            verdicts = await self.page.console.call(
-                sample_verdicts, str(row["submission_id"]) if row["submission_id"] else None
-            )
+            found = await self.page.console.call(sample_evidence, self.run_id, sample_id)
         except UNAVAILABLE:
             ui.notify(t("error.unavailable"), type="negative")
             return
+        if found is None:
+            ui.notify(t("evaluations.sample_missing"), type="warning")
+            return
+        row, verdicts = found
         self.opened = row
         self.evidence_area.clear()
         with self.evidence_area:

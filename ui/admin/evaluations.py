@@ -79,13 +79,22 @@ def time_left(t: Translate, seconds: float | None, locale: Locale) -> str:
     return t("evaluations.left_hours", hours=minutes // 60, minutes=minutes % 60)
 
 
+def counted(t: Translate, keys: tuple[str, str], count: int, locale: Locale, **more: object) -> str:
+    """`keys` is (one, many): English says "1 sample" but "2 samples" (Korean has one form,
+    which both of its keys hold). Pure."""
+    one, many = keys
+    return t(one if count == 1 else many, count=i18n.number(count, locale), **more)
+
+
 def progress_words(t: Translate, progress: Progress, locale: Locale) -> str:
     """ "done / total", then what failed and the time left when there is anything to say."""
     parts = [
-        t(
-            "evaluations.progress_done",
+        counted(
+            t,
+            ("evaluations.progress_done_one", "evaluations.progress_done"),
+            progress.total,
+            locale,
             done=i18n.number(progress.done, locale),
-            total=i18n.number(progress.total, locale),
         )
     ]
     if progress.failure or progress.error:
@@ -152,9 +161,10 @@ class RunList:
         if not self.paging.rows:
             ui.label(t("evaluations.empty")).mark("evaluations-empty")
             return
-        ui.label(t("evaluations.total", count=i18n.number(self.paging.total, locale))).classes(
-            "text-sm opacity-80"
-        ).mark("evaluations-total")
+        runs_total = counted(
+            t, ("evaluations.total_one", "evaluations.total"), self.paging.total, locale
+        )
+        ui.label(runs_total).classes("text-sm opacity-80").mark("evaluations-total")
         headings = [
             t(f"evaluations.col.{key}")
             for key in ("run", "status", "subjects", "set", "progress", "created_by", "created")
