@@ -44,16 +44,28 @@ def enqueue_once(
     *args: object,
     on: Queue | None = None,
     unless: frozenset[JobStatus] = WAITING_STATUSES,
+    at_front: bool = False,
 ) -> bool:
     """Enqueue `func(*args)` as job `job_id` on `on` (the judge queue by default) unless that
     job is already in one of the `unless` states (waiting). Returns whether it was enqueued."""
-    existing = Job.fetch_many([job_id], connection=connection)[0]
-    if existing is not None and existing.get_status(refresh=False) in unless:
+    if job_in(connection, job_id, unless):
         return False
     (on or judge_queue(connection)).enqueue(
-        func, *args, job_id=job_id, result_ttl=0, failure_ttl=86400, job_timeout=JOB_TIMEOUT_S
+        func,
+        *args,
+        job_id=job_id,
+        result_ttl=0,
+        failure_ttl=86400,
+        job_timeout=JOB_TIMEOUT_S,
+        at_front=at_front,
     )
     return True
+
+
+def job_in(connection: redis.Redis, job_id: str, statuses: frozenset[JobStatus]) -> bool:
+    """Whether job `job_id` exists in one of `statuses`."""
+    existing = Job.fetch_many([job_id], connection=connection)[0]
+    return existing is not None and existing.get_status(refresh=False) in statuses
 
 
 def enqueue_submission(connection: redis.Redis, submission_id: str) -> bool:
@@ -100,15 +112,22 @@ def enqueue_sample(connection: redis.Redis, sample_id: int) -> bool:
     )
 
 
+def feedback_job_id(feedback_id: int) -> str:
+    return f"feedback-{feedback_id}"
+
+
 def enqueue_feedback(connection: redis.Redis, feedback_id: int) -> bool:
-    """Model work like a sample: after every learner's submission waiting to be judged."""
+    """Model work like a sample: after every learner's submission waiting to be judged, but
+    ahead of the evaluations' samples (a learner waits for it; a run of thousands of
+    samples would hold it for hours)."""
     return enqueue_once(
         connection,
         "appliance.feedback.jobs.write_feedback",
-        f"feedback-{feedback_id}",
+        feedback_job_id(feedback_id),
         feedback_id,
         on=evaluations_queue(connection),
         unless=WAITING_OR_RUNNING,
+        at_front=True,
     )
 
 

@@ -90,13 +90,15 @@ def pending_since(conn: Connection, older_than_s: float) -> list[Row]:
     ).fetchall()
 
 
-def fail_pending(conn: Connection, older_than_s: float, reason: str) -> list[Row]:
-    """End as failed every feedback pending for more than `older_than_s`."""
+def fail_pending(
+    conn: Connection, feedback_ids: list[int], older_than_s: float, reason: str
+) -> list[Row]:
+    """End as failed those of `feedback_ids` still pending for more than `older_than_s`."""
     return conn.execute(
         "UPDATE feedback SET status = 'failed', reason = %s, finished_at = now()"
-        " WHERE status = 'pending' AND requested_at < now() - make_interval(secs => %s)"
-        " RETURNING id",
-        (reason, older_than_s),
+        " WHERE id = ANY(%s) AND status = 'pending'"
+        " AND requested_at < now() - make_interval(secs => %s) RETURNING id",
+        (reason, feedback_ids, older_than_s),
     ).fetchall()
 
 

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 PER_HOUR = 10
 WINDOW_S = 3600
 QUEUE_DOWN = "feedback could not be queued just now; ask again in a moment"
-# Writing feedback is one model call, behind whatever waits on the evaluations queue. One
-# still pending after this long will not be written (its job died with worker after worker,
-# say): it fails, and asking again retries it, so every request ends.
+# Writing feedback is one model call, at the front of the evaluations queue. One still
+# pending after this long whose job neither waits nor runs will not be written (its job
+# died with worker after worker, say): it fails, and asking again retries it.
 GIVE_UP_AFTER_S = 3600
 LOST = "the appliance lost this feedback's job; ask again"
 _FINISHED = ("SUCCESS", "FAILURE")
@@ -91,13 +91,18 @@ def retry_after(
 
 
 def requeue_lost(conn: Connection, broker: redis.Redis, grace_s: float) -> int:
-    """The scheduler's part: feedback pending for too long fails; the rest pending for
-    longer than `grace_s` is queued again unless its job waits or runs (Redis lost it, or
-    its worker died and RQ gave the job up). How many were queued."""
-    for row in queries.fail_pending(conn, GIVE_UP_AFTER_S, LOST):
-        log.warning("feedback %s pending for over %d s: failed", row["id"], GIVE_UP_AFTER_S)
-    pending = queries.pending_since(conn, grace_s)
-    return sum(queue.enqueue_feedback(broker, row["id"]) for row in pending)
+    """The scheduler's part: feedback pending for longer than `grace_s` whose job neither
+    waits nor runs (Redis lost it, or its worker died and RQ gave the job up) is queued
+    again, or fails once it has been pending for too long. How many were queued."""
+    lost = [
+        row["id"]
+        for row in queries.pending_since(conn, grace_s)
+        if not queue.job_in(broker, queue.feedback_job_id(row["id"]), queue.WAITING_OR_RUNNING)
+    ]
+    failed = {row["id"] for row in queries.fail_pending(conn, lost, GIVE_UP_AFTER_S, LOST)}
+    for feedback_id in failed:
+        log.warning("feedback %s pending for over %d s: failed", feedback_id, GIVE_UP_AFTER_S)
+    return sum(queue.enqueue_feedback(broker, i) for i in lost if i not in failed)
 
 
 def _admit(broker: redis.Redis, user_id: int, now: float) -> None:

@@ -11,8 +11,14 @@ import redis
 from litestar.testing import TestClient
 from rq.job import Job, JobStatus
 
-from appliance import db
+from appliance import db, queue
+from appliance.accounts.users import create_user
+from appliance.audit.trail import Actor
+from appliance.evaluations import runs
+from appliance.evaluations.runs import Plan
 from appliance.feedback import service
+from appliance.models import problem_sets
+from appliance.models.problem_sets import SetFilter
 from appliance.scheduler import PENDING_GRACE_S, sweep
 from appliance.settings import Settings
 from tests.bundles import WEAK_SUITE
@@ -79,11 +85,51 @@ def test_a_feedback_job_that_runs_is_not_queued_a_second_time(
     crown("coach", "strong")
     submission_id = asked(api, learner_token, drain)
     feedback_id = feedback_of(conn, submission_id)["id"]
-    job = Job.fetch(f"feedback-{feedback_id}", connection=broker)
+    job = Job.fetch(queue.feedback_job_id(feedback_id), connection=broker)
     job.set_status(JobStatus.STARTED)  # a worker took it and waits for the model
     assert service.requeue_lost(conn, broker, grace_s=0) == 0
     job.set_status(JobStatus.FAILED)  # RQ gave it up: its worker died
     assert service.requeue_lost(conn, broker, grace_s=0) == 1
+
+
+def test_feedback_that_waited_an_hour_in_the_queue_still_waits_there(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    broker: redis.Redis,
+    drain: Callable[[], None],
+    crown: Crown,
+) -> None:
+    crown("coach", "strong")
+    submission_id = asked(api, learner_token, drain)
+    earlier(conn, service.GIVE_UP_AFTER_S + 1)  # behind a long queue, not lost
+    assert service.requeue_lost(conn, broker, grace_s=0) == 0
+    assert feedback_of(conn, submission_id)["status"] == "pending"
+    drain()
+    assert feedback_of(conn, submission_id)["status"] == "ready"
+
+
+def test_feedback_goes_ahead_of_the_evaluations_samples(
+    api: TestClient[Any],
+    learner_token: str,
+    conn: db.Connection,
+    broker: redis.Redis,
+    settings: Settings,
+    drain: Callable[[], None],
+    crown: Crown,
+) -> None:
+    crown("coach", "strong")
+    submission_id = str(submit(api, learner_token, WEAK_SUITE)["id"])
+    drain()
+    admin = Actor(create_user(conn, "evaluator", "admin")[0], "127.0.0.1")
+    problem_sets.create(conn, "everything", SetFilter())
+    plan = Plan("everything", baselines=["examples", "reference"], samples=3)
+    runs.create(conn, broker, settings, admin, plan)
+    url = f"/api/v1/submissions/{submission_id}/feedback"
+    assert api.post(url, headers=bearer(learner_token)).json()["status"] == "pending"
+    waiting = queue.evaluations_queue(broker).job_ids
+    assert len(waiting) > 1
+    assert waiting[0] == queue.feedback_job_id(feedback_of(conn, submission_id)["id"])
 
 
 def test_feedback_pending_for_too_long_fails_and_asking_again_retries_it(
