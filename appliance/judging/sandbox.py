@@ -242,6 +242,13 @@ def sandbox_containers(
     return list(client.api.containers(all=True, filters={"label": wanted}))
 
 
+def unclaimed_sandbox_containers(client: docker.DockerClient) -> list[dict[str, object]]:
+    """Sandbox containers without an appliance's id: left by a version from before the
+    label (migration 0015), which no appliance's reaper would otherwise remove."""
+    found = client.api.containers(all=True, filters={"label": SANDBOX_LABEL})
+    return [c for c in found if INSTANCE_LABEL not in (c.get("Labels") or {})]
+
+
 def image_id(client: docker.DockerClient, image: str) -> str | None:
     try:
         return str(client.api.inspect_image(image)["Id"])  # type: ignore[no-untyped-call]

@@ -26,7 +26,8 @@ def reap_containers(ctx: WorkerContext) -> int:
 def reap(conn: Connection, client: docker.DockerClient, dead_after_s: float) -> int:
     live = {row["name"] for row in queries.live_workers(conn, dead_after_s)}
     removed = 0
-    for container in sandbox.sandbox_containers(client, queries.instance_id(conn)):
+    ours = sandbox.sandbox_containers(client, queries.instance_id(conn))
+    for container in ours + sandbox.unclaimed_sandbox_containers(client):
         labels = container.get("Labels") or {}
         assert isinstance(labels, dict)
         dead = labels.get(sandbox.WORKER_LABEL) not in live

@@ -57,6 +57,21 @@ def test_the_reaper_removes_only_its_own_appliances_dead_workers_sandboxes(
     assert [c["Id"] for c in listed] == [ours_live.container_id]
 
 
+def test_a_sandbox_from_before_the_appliances_id_is_removed_once_its_worker_is_gone(
+    conn: db.Connection,
+    settings: Settings,
+    docker_engine: docker.DockerClient,
+    worker_ctx: WorkerContext,
+    started: list[sandbox.Sandbox],
+) -> None:
+    """Left by a version that did not label sandboxes with an appliance's id (an upgrade
+    replaced its worker): no appliance claims it, so every appliance's reaper may remove it."""
+    unclaimed = sandbox.start(docker_engine, settings, {sandbox.WORKER_LABEL: "an-old-worker"})
+    started.append(unclaimed)
+    assert jobs.reap(conn, docker_engine, DEAD_AFTER_S) == 1
+    assert not exists(docker_engine, unclaimed)
+
+
 def test_each_database_knows_which_appliance_it_is(conn: db.Connection) -> None:
     (row,) = conn.execute("SELECT id FROM appliance_instance").fetchall()
     assert uuid.UUID(str(row["id"])).version == 4
