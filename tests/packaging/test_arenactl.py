@@ -394,8 +394,14 @@ def test_upgrade_from_a_bundle_applies_a_new_migration_and_keeps_the_data(
         check=False,
     )
     assert bundled.returncode == 0, bundled.stderr[-4000:]
+    # Installed before model endpoints existed: its configuration has no model key.
+    config = installed.dir / "arena.env"
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text("".join(x for x in lines if not x.startswith("ARENA_MODEL_KEY=")))
     installed.ctl("upgrade", bundled.stdout.strip().splitlines()[-1])
     assert installed.config()["ARENA_IMAGE"] == new
+    assert len(base64.b64decode(installed.config()["ARENA_MODEL_KEY"], validate=True)) == 32
+    assert config.stat().st_mode & 0o077 == 0
     assert installed.config()["ARENA_JUDGE_IMAGE"] == "arena/judge:0.1.1-test"
     assert (installed.dir / "previous-image").read_text().strip() == old_image
     version = installed.call("GET", "/api/v1/version", token)
