@@ -130,7 +130,7 @@ def _request(
         return Failure("status", f"{url} answered HTTP {status}: {quoted}", latency)
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         return Failure("response", f"{url} answered something that is not JSON", latency)
     if not isinstance(document, dict):
         return Failure("response", f"{url} answered JSON that is not an object", latency)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from appliance.db import Row
 from appliance.errors import ArenaError
 from appliance.models import chat, keys, urls
-from appliance.planner.plans import Draft
+from appliance.planner.plans import Draft, Issue
 from appliance.settings import Settings
 from appliance.vocabulary import ALIASES, BASELINES, DIFFICULTIES, Baseline, Difficulty
 from appliance.vocabulary import PlannerFallback as Reason
@@ -58,12 +58,23 @@ class PlanAnswer(msgspec.Struct, forbid_unknown_fields=True):
     samples: int | None = None
 
 
+# Why the champion could not be reached: the chat client's failure kinds, or the URL or
+# key policy refusing its version before any request.
+Cause = Literal["connection", "status", "response", "policy"]
+
+
 @dataclass(frozen=True)
 class Refusal:
-    """Why the champion's plan is not used; `detail` in the appliance's words."""
+    """Why the champion's plan is not used. `detail` in the appliance's (English) words, for
+    the API; the console words the rest in the admin's language: `cause` why it could not
+    be reached, `answer` what it answered (quoted, cut) when that was no plan, `issues` what
+    the check found wrong with its plan."""
 
     reason: Reason
     detail: str
+    cause: Cause | None = None
+    answer: str | None = None
+    issues: tuple[Issue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,16 +106,18 @@ def messages(sentence: str, known: Known) -> list[dict[str, str]]:
 def draft_from(text: str) -> Draft | Refusal:
     """The champion's answer as a draft, or why it is none."""
     body = _unfenced(text.strip())
+    quoted = _quoted(text)
     try:
         document = json.loads(body)
-    except ValueError:
-        return Refusal("not_json", f"the answer is not a JSON object: {_quoted(text)}")
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
+        return Refusal("not_json", f"the answer is not a JSON object: {quoted}", answer=quoted)
     if not isinstance(document, dict):
-        return Refusal("not_json", f"the answer is JSON but not an object: {_quoted(text)}")
+        detail = f"the answer is JSON but not an object: {quoted}"
+        return Refusal("not_json", detail, answer=quoted)
     try:
         answer = msgspec.convert(document, PlanAnswer)
     except msgspec.ValidationError as exc:
-        return Refusal("invalid", f"the plan does not fit its schema: {exc}")
+        return Refusal("invalid", f"the plan does not fit its schema: {exc}", answer=quoted)
     return Draft(
         models=tuple(dict.fromkeys(m.strip().lower() for m in answer.models)),
         baselines=tuple(dict.fromkeys(answer.baselines)),
@@ -137,13 +150,14 @@ def ask(settings: Settings, version: Row, sentence: str, known: Known) -> Draft 
         base_url = urls.checked(version["base_url"], settings.model_hosts)
         api_key = _api_key(settings, version)
     except ArenaError as exc:
-        return Refusal("unreachable", exc.detail)
+        return Refusal("unreachable", exc.detail, cause="policy")
     timeout = min(settings.model_timeout_seconds, PLAN_TIMEOUT_S)
     with chat.new_client(timeout) as client:
         answer = chat.complete(client, base_url, api_key, _body(version, sentence, known))
     if isinstance(answer, chat.Failure):
-        reason: Reason = "timeout" if answer.kind == "timeout" else "unreachable"
-        return Refusal(reason, answer.detail)
+        if answer.kind == "timeout":
+            return Refusal("timeout", answer.detail)
+        return Refusal("unreachable", answer.detail, cause=answer.kind)
     return draft_from(answer.text)
 
 

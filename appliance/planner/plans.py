@@ -1,7 +1,9 @@
 """What a planner understood (a `Draft`) checked against the real catalog and registry (the
 `Facts`): which model versions and problems it names, how many samples, and what is wrong
-with it. Pure: the facts are read elsewhere (service.py), and both planners' drafts, the
-champion's and the keyword parser's, go through this one check.
+with it. Pure: the facts, the limits on a run among them, are read elsewhere (service.py),
+and both planners' drafts, the champion's and the keyword parser's, go through this one
+check. The content hash of the selection (what its frozen problem set will have) is
+service.selection_hash, next to the effects of problem sets.
 
 The problem selection is the one problem_sets.create makes from the same filter: the
 current published version of each problem whose difficulty is any of those named, that has
@@ -14,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from appliance.evaluations.runs import MAX_SAMPLES, MAX_SAMPLES_PER_RUN
-from appliance.models.problem_sets import content_hash
 from appliance.vocabulary import ALIASES, Baseline, Difficulty, IssueLevel, PlanIssue
 
 DEFAULT_SAMPLES = 1
@@ -83,13 +83,22 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How large a run may be (evaluations' runs.MAX_SAMPLES and MAX_SAMPLES_PER_RUN)."""
+
+    samples: int
+    samples_per_run: int
+
+
+@dataclass(frozen=True)
 class Facts:
     """The registry and the catalog as they are: endpoints by name, what each alias names
-    ("name@number" or None), and the published problems by slug."""
+    ("name@number" or None), the published problems by slug, and the limits on a run."""
 
     endpoints: dict[str, Endpoint]
     aliases: dict[str, str | None]
     problems: tuple[Problem, ...]
+    limits: Limits
 
     @property
     def tags(self) -> frozenset[str]:
@@ -144,11 +153,6 @@ class Checked:
     def total_samples(self) -> int:
         return (len(self.models) + len(self.baselines)) * len(self.problems) * self.samples
 
-    @property
-    def problems_hash(self) -> str:
-        """The content hash the frozen problem set of this selection will have."""
-        return content_hash((p.slug, p.content_hash) for p in self.problems)
-
 
 def issue(code: PlanIssue, subject: object = None) -> Issue:
     return Issue(_LEVELS.get(code, "error"), code, None if subject is None else str(subject))
@@ -158,7 +162,7 @@ def check(draft: Draft, facts: Facts) -> Checked:
     models, model_issues = _models(draft.models, facts)
     baselines = tuple(dict.fromkeys(draft.baselines))
     problems, problem_issues = _problems(draft, facts)
-    samples, sample_issues = _samples(draft)
+    samples, sample_issues = _samples(draft, facts.limits)
     checked = Checked(
         models,
         baselines,
@@ -172,8 +176,8 @@ def check(draft: Draft, facts: Facts) -> Checked:
     issues = [*model_issues, *problem_issues, *sample_issues]
     if not models and not baselines:
         issues.append(issue("no_subjects"))
-    if checked.total_samples > MAX_SAMPLES_PER_RUN:
-        issues.append(issue("too_many_samples", f"{MAX_SAMPLES_PER_RUN:,}"))
+    if checked.total_samples > facts.limits.samples_per_run:
+        issues.append(issue("too_many_samples", f"{facts.limits.samples_per_run:,}"))
     if draft.ignored:
         issues.append(issue("ignored_words", ", ".join(draft.ignored)))
     return replace(checked, issues=tuple(issues))
@@ -206,7 +210,8 @@ def _model(name: str, facts: Facts) -> Model | Issue:
         return issue("unknown_model", endpoint_name)
     if not number:
         return Model(found.name, found.current)
-    if not number.isdigit() or int(number) not in found.numbers:
+    # isascii: "²".isdigit() holds, but int("²") fails (a champion may answer anything).
+    if not (number.isascii() and number.isdigit()) or int(number) not in found.numbers:
         return issue("unknown_version", name)
     return Model(found.name, int(number))
 
@@ -238,12 +243,12 @@ def matches(problem: Problem, draft: Draft) -> bool:
     )
 
 
-def _samples(draft: Draft) -> tuple[int, list[Issue]]:
+def _samples(draft: Draft, limits: Limits) -> tuple[int, list[Issue]]:
     if draft.samples is None:
         return DEFAULT_SAMPLES, [issue("samples_by_default", DEFAULT_SAMPLES)]
     issues = []
-    if not 1 <= draft.samples <= MAX_SAMPLES:
-        issues.append(issue("samples_out_of_range", MAX_SAMPLES))
+    if not 1 <= draft.samples <= limits.samples:
+        issues.append(issue("samples_out_of_range", limits.samples))
     if any(other != draft.samples for other in draft.other_samples):
         issues.append(issue("samples_conflict", draft.samples))
     return draft.samples, issues

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 import msgspec
 from litestar import Request, post
+from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from psycopg_pool import ConnectionPool
 
 from appliance.accounts.routes import admin_actor, require_admin
+from appliance.accounts.users import authenticate
+from appliance.db import Connection, Row
 from appliance.evaluations import runs
 from appliance.evaluations.routes import ModelRef
 from appliance.injected import Broker, Config, CurrentUser, Db
 from appliance.models.routes import Slug
 from appliance.planner import service
-from appliance.planner.plans import Checked, Draft
+from appliance.planner.plans import Checked, Draft, Facts
 from appliance.planner.service import Origin, Proposal
 from appliance.problems.bundle import NO_NUL, Tag
 from appliance.responses import errors
@@ -32,6 +37,8 @@ from appliance.vocabulary import (
 
 Sentence = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
 Hash = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+# How long planning waits for a pooled connection (the API's wait for every request).
+CONNECTION_WAIT_S = 5.0
 
 
 class PlanRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -145,7 +152,7 @@ def plan_body(plan: Checked) -> PlanBody:
             for p in plan.problems
         ],
         problem_count=len(plan.problems),
-        problems_hash=plan.problems_hash,
+        problems_hash=service.selection_hash(plan),
         samples=plan.samples,
         total_samples=plan.total_samples,
         issues=[PlanIssueItem(i.level, i.code, i.subject, i.message) for i in plan.issues],
@@ -167,17 +174,35 @@ def proposal_body(proposal: Proposal) -> ProposalBody:
 @post(
     "/api/v1/evaluations/plan",
     status_code=HTTP_200_OK,
-    sync_to_thread=True,
-    responses=errors(400, 401, 403, 422),
+    responses=errors(400, 401, 403, 422, 503),
 )
-def plan_evaluation(
-    data: JSONBody[PlanRequest], user: CurrentUser, conn: Db, settings: Config
+async def plan_evaluation(
+    data: JSONBody[PlanRequest],
+    request: Request[Any, Any, Any],
+    state: State,
+    settings: Config,
 ) -> ProposalBody:
     """The sentence as an evaluation plan checked against the published problems and the
     registry, for the admin to confirm; nothing is created. `plan.ok` is false when it has
     errors (an unknown model, no problem selected, ...)."""
-    require_admin(user)
-    return proposal_body(service.propose(conn, settings, data.sentence))
+    # Not the request's pooled connection (Db, CurrentUser): that one would be held while
+    # the champion thinks, up to the model timeout. A short one reads, then goes back.
+    async with state.db_slots:
+        found, version = await anyio.to_thread.run_sync(
+            _read_for_planning, state.pool, request.headers.get("authorization")
+        )
+    proposal = await anyio.to_thread.run_sync(
+        service.plan_sentence, settings, data.sentence, found, version
+    )
+    return proposal_body(proposal)
+
+
+def _read_for_planning(
+    pool: ConnectionPool[Connection], authorization: str | None
+) -> tuple[Facts, Row | None]:
+    with pool.connection(timeout=CONNECTION_WAIT_S) as conn:
+        require_admin(authenticate(conn, authorization))
+        return service.planning_facts(conn)
 
 
 @post(

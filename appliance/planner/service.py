@@ -4,17 +4,20 @@
 names one (else, or when its answer is not usable, the keyword parser) and checks the plan;
 it creates nothing. `confirm` checks the (possibly edited) plan again against the catalog as
 it is then, refuses it when the problems it selects are no longer the ones proposed, then
-freezes a problem set of them and creates the run, both audited as any, and records the
-sentence and who planned it in the audit trail."""
+freezes a problem set of them, creates the run (both audited as any) and records the
+sentence and who planned it in the audit trail, all in one transaction: a run that cannot
+be created leaves no problem set behind. Its samples are queued after the commit."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
 
+from appliance import queue
 from appliance.audit import trail
 from appliance.audit.trail import Actor
 from appliance.db import Connection, Row
@@ -27,10 +30,12 @@ from appliance.models import queries as model_queries
 from appliance.models.problem_sets import SetFilter
 from appliance.planner import champion, keywords, plans, queries
 from appliance.planner.champion import Refusal
-from appliance.planner.plans import Checked, Draft, Endpoint, Facts, Problem
+from appliance.planner.plans import Checked, Draft, Endpoint, Facts, Limits, Problem
 from appliance.registry import store
 from appliance.settings import Settings
 from appliance.vocabulary import PlannerKind
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,15 @@ def facts(conn: Connection) -> Facts:
         for view in store.aliases(conn)
     }
     problems = tuple(_problem(row) for row in model_queries.published_versions(conn, [], [], []))
-    return Facts(endpoints, aliases, problems)
+    return Facts(endpoints, aliases, problems, LIMITS)
+
+
+LIMITS = Limits(runs.MAX_SAMPLES, runs.MAX_SAMPLES_PER_RUN)
+
+
+def selection_hash(plan: Checked) -> str:
+    """The content hash the frozen problem set of the plan's selection will have."""
+    return problem_sets.content_hash((p.slug, p.content_hash) for p in plan.problems)
 
 
 def _problem(row: Row) -> Problem:
@@ -92,8 +105,10 @@ def champion_version(conn: Connection) -> Row | None:
     return None if version_id is None else evaluation_queries.model_request(conn, version_id)
 
 
-def propose(conn: Connection, settings: Settings, sentence: str) -> Proposal:
-    return plan_sentence(settings, sentence, facts(conn), champion_version(conn))
+def planning_facts(conn: Connection) -> tuple[Facts, Row | None]:
+    """What planning a sentence reads: the facts and the champion's version. Read them, let
+    the connection go, then `plan_sentence`: the champion may think for a while."""
+    return facts(conn), champion_version(conn)
 
 
 def plan_sentence(settings: Settings, sentence: str, found: Facts, version: Row | None) -> Proposal:
@@ -106,7 +121,9 @@ def plan_sentence(settings: Settings, sentence: str, found: Facts, version: Row 
         checked = plans.check(answer, found)
         if checked.ok:
             return Proposal(sentence, "champion", key, None, checked)
-        answer = Refusal("rejected", "; ".join(issue.message for issue in checked.errors))
+        errors = tuple(checked.errors)
+        detail = "; ".join(issue.message for issue in errors)
+        answer = Refusal("rejected", detail, issues=errors)
     return Proposal(sentence, "keywords", key, answer, _by_keywords(sentence, found))
 
 
@@ -143,15 +160,18 @@ def confirm(
     checked = recheck(conn, draft)
     if not checked.ok:
         raise Invalid("; ".join(issue.message for issue in checked.errors))
-    if problems_hash is not None and problems_hash != checked.problems_hash:
+    if problems_hash is not None and problems_hash != selection_hash(checked):
         raise Conflict("the published problems changed since the plan was proposed: plan again")
     name = set_name(datetime.now(UTC))
     chosen = SetFilter(list(checked.difficulties), list(checked.tags), list(checked.slugs))
-    problem_sets.create(conn, name, chosen, by)
     models = [ModelChoice(m.name, m.version) for m in checked.models]
     plan = Plan(name, models, list(checked.baselines), checked.samples)
-    run_id = runs.create(conn, broker, settings, by, plan)
     with conn.transaction():
+        problem_sets.create(conn, name, chosen, by)
+        # runs.create queues the samples once its own (here: inner) transaction ends, before
+        # this one commits: a worker taking one that early finds nothing to claim and lets it
+        # be, so they are queued again below, after the commit.
+        run_id = runs.create(conn, broker, settings, by, plan)
         trail.record_by(
             conn,
             by,
@@ -162,7 +182,18 @@ def confirm(
             champion=origin.champion,
             problem_set=name,
         )
+    _queue_samples(conn, broker, run_id)
     return Confirmed(run_id, name, checked)
+
+
+def _queue_samples(conn: Connection, broker: redis.Redis, run_id: int) -> None:
+    """Queue the committed run's samples; one still waiting on the queue stays queued once
+    (and if Redis is down, the scheduler queues them later, as for any run)."""
+    try:
+        for sample_id in queries.sample_ids(conn, run_id):
+            queue.enqueue_sample(broker, sample_id)
+    except redis.RedisError as exc:
+        log.warning("planned run %s stored but its samples not all queued yet: %s", run_id, exc)
 
 
 def draft_of(plan: Checked) -> Draft:

@@ -4,6 +4,8 @@ tokens and latency; every fault is a Failure, never an exception; the key is nev
 from __future__ import annotations
 
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -114,3 +116,33 @@ def test_answers_that_are_not_the_apis_json_are_response_failures() -> None:
     assert isinstance(chat._reply({"choices": [{"text": "x"}]}, 0.1, "u"), chat.Failure)
     empty = chat._reply({"choices": [{"message": {"content": None}}], "usage": 3}, 0.1, "u")
     assert isinstance(empty, chat.Reply) and empty.text == "" and empty.prompt_tokens is None
+
+
+class _NestedAnswer(BaseHTTPRequestHandler):
+    """Answers every request with JSON nested deeper than json.loads recurses."""
+
+    def do_POST(self) -> None:
+        payload = b"[" * 100_000 + b"]" * 100_000
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_an_answer_nested_too_deep_is_a_response_failure_not_an_exception() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NestedAnswer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with chat.new_client(5) as client:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            failure = chat.complete(client, url, None, ask("strong"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert isinstance(failure, chat.Failure) and failure.kind == "response"
+    assert "not JSON" in failure.detail

@@ -4,15 +4,23 @@ a confirmed plan becomes a frozen problem set and a running evaluation, audited.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
+import redis
 from litestar.testing import TestClient
 
 from appliance.audit.trail import Actor
 from appliance.db import Connection
+from appliance.planner import service
+from appliance.planner.plans import Draft
+from appliance.planner.service import Origin
 from appliance.problems import versions
+from appliance.settings import Settings
 from tests.conftest import FAST_PROBLEM, HIDDEN_PROBLEM, PROBLEM, bearer
 from tests.llm_server import ScriptedServer
 from tests.planner.conftest import HARD_PROBLEM, Crown, Register
@@ -251,3 +259,69 @@ def test_hard_problems_are_selected_by_difficulty_and_tag(
     assert plan["problems"][0]["difficulty"] == "Hard"
     korean = propose(api, admin_token, "weak, 어려운 파싱 문제")["plan"]
     assert [p["slug"] for p in korean["problems"]] == [hard_problem]
+
+
+def test_the_champion_thinks_without_holding_a_pooled_connection(
+    api: TestClient[Any],
+    admin_token: str,
+    register: Register,
+    crown: Crown,
+    llm_server: ScriptedServer,
+) -> None:
+    register("weak")
+    crown("slow")  # sleeps past the model timeout: the planning request waits on it
+    pool = api.app.state.pool
+    in_use: list[int] = []
+
+    def watch() -> None:
+        """The API's connections in use once the champion has been asked."""
+        for _ in range(500):
+            if any(r.method == "POST" for r in llm_server.requests):
+                stats = pool.get_stats()
+                in_use.append(stats["pool_size"] - stats["pool_available"])
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    proposal = propose(api, admin_token, "weak on easy problems")
+    watcher.join()
+    assert proposal["fallback"]["reason"] == "timeout" and proposal["planner"] == "keywords"
+    assert in_use == [0]
+
+
+def test_a_confirmation_that_fails_part_way_leaves_nothing_behind(
+    conn: Connection,
+    broker: redis.Redis,
+    settings: Settings,
+    register: Register,
+    admin: Actor,
+) -> None:
+    register("weak")
+    draft = Draft(models=("weak",), slugs=(PROBLEM,), samples=1)
+    before = created(conn)
+    # The audit trail's text refuses a NUL (the API's schema and the console refuse it
+    # first): the last write fails, after the problem set and the run were written.
+    with pytest.raises(psycopg.DataError):
+        service.confirm(conn, broker, settings, admin, draft, Origin("a\x00b", "keywords", None))
+    assert created(conn) == before
+    done = service.confirm(conn, broker, settings, admin, draft, Origin("ab", "keywords", None))
+    assert created(conn) == {"sets": 1, "runs": 1, "samples": 1} and done.run_id > 0
+
+
+def test_a_champion_answer_naming_an_odd_version_falls_back_with_its_reason(
+    api: TestClient[Any],
+    admin_token: str,
+    register: Register,
+    crown: Crown,
+    llm_server: ScriptedServer,
+) -> None:
+    register("weak")
+    crown("planner")
+    llm_server.plan_answer = json.dumps({"models": ["weak@²", "weak"]})  # "²".isdigit()
+    proposal = propose(api, admin_token, "weak on easy problems")
+    assert proposal["planner"] == "keywords" and proposal["plan"]["ok"]
+    assert proposal["fallback"] == {
+        "reason": "rejected",
+        "detail": "no model version 'weak@²'",
+    }

@@ -21,6 +21,11 @@ from tests.planner.conftest import Crown, Register
 SENTENCE = "compare strong and weak on the easy boundary problems, 2 samples each"
 PLAN = {"models": ["strong", "weak"], "difficulties": ["Easy"], "tags": ["boundaries"],
         "samples": 2}  # fmt: skip
+NESTED = "[" * 10_000 + "]" * 10_000  # deeper than json.loads recurses
+
+
+def propose(conn: Connection, settings: Settings, sentence: str) -> service.Proposal:
+    return service.plan_sentence(settings, sentence, *service.planning_facts(conn))
 
 
 # -- the answer, read (pure) ----------------------------------------------------------------
@@ -54,11 +59,14 @@ def test_a_plan_alone_in_a_json_fence_is_read_too() -> None:
         "```json\n{}\n```\n```json\n{}\n```",
         "[1, 2, 3]",
         '"a plan"',
+        NESTED,
+        '{"models": ' * 10_000,
     ],
 )
 def test_an_answer_that_is_not_one_json_object_is_refused_as_not_json(answer: str) -> None:
     refused = champion.draft_from(answer)
     assert isinstance(refused, Refusal) and refused.reason == "not_json"
+    assert refused.answer is not None and len(refused.answer) <= champion.QUOTED_CHARS + 5
 
 
 @pytest.mark.parametrize(
@@ -92,7 +100,7 @@ def test_without_a_champion_the_keyword_parser_plans_and_no_model_is_asked(
     conn: Connection, settings: Settings, register: Register, llm_server: ScriptedServer
 ) -> None:
     register("strong"), register("weak")
-    proposal = service.propose(conn, settings, SENTENCE)
+    proposal = propose(conn, settings, SENTENCE)
     assert (proposal.planner, proposal.champion, proposal.fallback) == ("keywords", None, None)
     assert [m.key for m in proposal.plan.models] == ["strong@1", "weak@1"]
     assert proposal.plan.samples == 2 and proposal.plan.ok
@@ -110,7 +118,7 @@ def test_the_champion_plans_when_its_plan_passes_the_check(
     key = crown("planner")
     # Words the keyword parser would not read as these models: the champion planned it.
     llm_server.plan_answer = json.dumps(PLAN)
-    proposal = service.propose(conn, settings, "그 두 모델을 쉬운 경계 문제에서 두 번씩")
+    proposal = propose(conn, settings, "그 두 모델을 쉬운 경계 문제에서 두 번씩")
     assert (proposal.planner, proposal.champion, proposal.fallback) == ("champion", key, None)
     plan = proposal.plan
     assert [m.key for m in plan.models] == ["strong@1", "weak@1"] and plan.samples == 2
@@ -139,7 +147,7 @@ def test_a_champion_that_answers_no_plan_leaves_it_to_the_keyword_parser(
 ) -> None:
     register("weak")
     key = crown(model)
-    proposal = service.propose(conn, settings, "compare weak on easy problems, 3 samples")
+    proposal = propose(conn, settings, "compare weak on easy problems, 3 samples")
     assert proposal.planner == "keywords" and proposal.champion == key
     assert proposal.fallback is not None and proposal.fallback.reason == reason
     assert [m.key for m in proposal.plan.models] == ["weak@1"] and proposal.plan.samples == 3
@@ -150,10 +158,11 @@ def test_a_champion_plan_that_does_not_fit_its_schema_is_refused_as_invalid(
 ) -> None:
     crown("planner")
     llm_server.plan_answer = json.dumps({"models": ["planner"], "difficulties": ["Brutal"]})
-    proposal = service.propose(conn, settings, "the planner on easy problems")
+    proposal = propose(conn, settings, "the planner on easy problems")
     assert proposal.planner == "keywords"
     assert proposal.fallback is not None and proposal.fallback.reason == "invalid"
     assert "difficulties" in proposal.fallback.detail
+    assert proposal.fallback.answer == repr(llm_server.plan_answer)
 
 
 def test_a_champion_plan_naming_what_does_not_exist_is_rejected_with_the_checks_words(
@@ -166,10 +175,47 @@ def test_a_champion_plan_naming_what_does_not_exist_is_rejected_with_the_checks_
     register("weak")
     crown("planner")
     llm_server.plan_answer = json.dumps({"models": ["weak", "gpt-9"], "tags": ["recursion"]})
-    proposal = service.propose(conn, settings, "compare weak on easy problems")
+    proposal = propose(conn, settings, "compare weak on easy problems")
     assert proposal.planner == "keywords" and proposal.plan.ok
     assert proposal.fallback is not None and proposal.fallback.reason == "rejected"
     assert "'gpt-9'" in proposal.fallback.detail and "'recursion'" in proposal.fallback.detail
+    found = [(i.code, i.subject) for i in proposal.fallback.issues]
+    assert found == [
+        ("unknown_model", "gpt-9"),
+        ("unknown_tag", "recursion"),
+        ("no_problems", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason", "code"),
+    [
+        (json.dumps({"models": ["weak@²", "weak"]}), "rejected", "unknown_version"),
+        (
+            json.dumps({"models": ["weak", "weak@\u0661"], "samples": 1}),
+            "rejected",
+            "unknown_version",
+        ),
+        (NESTED, "not_json", None),
+    ],
+)
+def test_a_champion_answer_that_once_crashed_the_check_falls_back_and_says_why(
+    conn: Connection,
+    settings: Settings,
+    register: Register,
+    crown: Crown,
+    llm_server: ScriptedServer,
+    answer: str,
+    reason: str,
+    code: str | None,
+) -> None:
+    register("weak")
+    crown("planner")
+    llm_server.plan_answer = answer
+    proposal = propose(conn, settings, "compare weak on easy problems")
+    assert proposal.planner == "keywords" and proposal.plan.ok
+    assert proposal.fallback is not None and proposal.fallback.reason == reason
+    assert [i.code for i in proposal.fallback.issues] == ([code] if code else [])
 
 
 def test_a_champion_that_cannot_be_reached_leaves_it_to_the_keyword_parser(
@@ -177,7 +223,8 @@ def test_a_champion_that_cannot_be_reached_leaves_it_to_the_keyword_parser(
 ) -> None:
     register("weak")
     crown("planner", "gone", base_url="http://127.0.0.1:9")  # the discard port: refused
-    proposal = service.propose(conn, settings, "weak on easy problems")
+    proposal = propose(conn, settings, "weak on easy problems")
     assert proposal.planner == "keywords" and proposal.champion == "gone@1"
     assert proposal.fallback is not None and proposal.fallback.reason == "unreachable"
+    assert proposal.fallback.cause == "connection"
     assert proposal.plan.ok

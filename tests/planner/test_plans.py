@@ -4,9 +4,14 @@ every problem with the plan said, errors apart from warnings."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+
 from appliance.evaluations.runs import MAX_SAMPLES, MAX_SAMPLES_PER_RUN
 from appliance.models.problem_sets import content_hash
+from appliance.planner import plans
 from appliance.planner.plans import Draft, Endpoint, Facts, Model, Problem, check
+from appliance.planner.service import LIMITS, selection_hash
 from appliance.vocabulary import Difficulty
 
 
@@ -26,6 +31,7 @@ FACTS = Facts(
         problem("roman", "Medium", "strings"),
         problem("token-bucket", "Hard", "state"),
     ),
+    limits=LIMITS,
 )
 
 
@@ -123,6 +129,7 @@ def test_a_run_too_large_is_an_error() -> None:
         FACTS.endpoints,
         FACTS.aliases,
         tuple(problem(f"p{i}", "Easy") for i in range(MAX_SAMPLES_PER_RUN // MAX_SAMPLES + 1)),
+        LIMITS,
     )
     checked = check(Draft(models=("weak",), all_problems=True, samples=MAX_SAMPLES), many)
     assert [i.code for i in checked.issues] == ["too_many_samples"]
@@ -135,7 +142,7 @@ def test_ignored_words_are_a_warning() -> None:
 
 def test_the_problems_hash_is_the_frozen_sets_content_hash() -> None:
     checked = check(Draft(models=("weak",), tags=("boundaries",), samples=1), FACTS)
-    assert checked.problems_hash == content_hash(
+    assert selection_hash(checked) == content_hash(
         [("clamp", "hash-of-clamp"), ("cron", "hash-of-cron")]
     )
 
@@ -144,3 +151,27 @@ def test_every_issue_has_a_message() -> None:
     found = check(Draft(models=("llama",), tags=("recursion",), ignored=("x",)), FACTS).issues
     assert all(i.message and "{" not in i.message for i in found)
     assert "'llama'" in found[0].message
+
+
+def test_the_limits_are_the_runs_own() -> None:
+    assert (LIMITS.samples, LIMITS.samples_per_run) == (MAX_SAMPLES, MAX_SAMPLES_PER_RUN)
+
+
+def test_a_version_number_that_is_a_digit_but_not_a_number_is_unknown() -> None:
+    # "²".isdigit() holds but int("²") raises: a champion may answer anything.
+    for odd in ("strong@²", "strong@\u0661", "strong@-1", "strong@ 1"):
+        found = codes(Draft(models=(odd, "weak"), all_problems=True, samples=1))
+        assert found == [("error", "unknown_version", odd)]
+
+
+def test_the_check_is_pure_it_imports_nothing_with_effects() -> None:
+    tree = ast.parse(inspect.getsource(plans))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported <= {"__future__", "collections.abc", "dataclasses", "appliance.vocabulary"}

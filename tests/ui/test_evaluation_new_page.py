@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from nicegui.testing.user import User as SimulatedUser
+from psycopg import sql
 
 from appliance import db
 from appliance.accounts.users import create_user
 from appliance.audit.trail import Actor
 from appliance.models import endpoints
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
+from appliance.problems import versions
 from appliance.registry import store
 from appliance.settings import Settings
 from tests.conftest import FAST_PROBLEM, HIDDEN_PROBLEM, PROBLEM
@@ -60,6 +62,26 @@ def counts(conn: db.Connection) -> tuple[int, int]:
     ).fetchone()
     assert row is not None
     return row["sets"], row["runs"]
+
+
+def speak_korean(conn: db.Connection) -> None:
+    conn.execute("UPDATE users SET locale = 'ko' WHERE name = 'ada'")
+
+
+def cut_off(conn: db.Connection, pg_admin_url: str) -> None:
+    """An outage, as the console sees one: PostgreSQL ends every other session of this
+    test's database and takes no new one (only `conn` still reaches it)."""
+    row = conn.execute("SELECT current_database() AS name, pg_backend_pid() AS pid").fetchone()
+    assert row is not None
+    with db.connect(pg_admin_url) as admin:
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(row["name"]))
+        )
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> %s",
+            (row["name"], row["pid"]),
+        )
 
 
 async def plan(user: SimulatedUser, sentence: str) -> None:
@@ -218,3 +240,83 @@ async def test_an_author_is_sent_to_the_problems(author_user: SimulatedUser) -> 
     await author_user.open(PAGE)
     await author_user.should_not_see(marker="planner-sentence")
     await author_user.should_see("Problems")
+
+
+async def test_a_double_click_on_confirm_asks_once_and_starts_one_run(
+    admin_user: SimulatedUser, conn: db.Connection, models: Any
+) -> None:
+    models("weak")
+    await plan(admin_user, "weak on easy problems")
+    confirm = admin_user.find(marker="planner-confirm")
+    confirm.click()
+    confirm.click()
+    await admin_user.should_see(marker="planner-confirm-question")
+    assert len(admin_user.find(marker="planner-confirm-yes").elements) == 1
+    admin_user.find(marker="planner-confirm-yes").click()
+    await eventually(lambda: counts(conn) == (1, 1))
+    run = conn.execute("SELECT id FROM evaluation_runs").fetchone()
+    assert run is not None
+    await eventually(lambda: admin_user.back_history[-1] == f"/evaluations/{run['id']}")
+    assert counts(conn) == (1, 1)  # the second click started nothing meanwhile
+
+
+async def test_a_sentence_with_a_nul_is_refused_in_words(
+    admin_user: SimulatedUser, conn: db.Connection, models: Any
+) -> None:
+    models("weak")
+    await admin_user.open(PAGE)
+    admin_user.find(marker="planner-sentence").type("weak on easy\x00 problems")
+    admin_user.find(marker="planner-plan").click()
+    await admin_user.should_see(
+        "The sentence holds a NUL character, which cannot be stored: remove it."
+    )
+    await admin_user.should_not_see(marker="planner-proposal")
+
+
+async def test_why_the_champion_was_not_used_is_said_in_korean(
+    admin_user: SimulatedUser, conn: db.Connection, models: Any, llm_server: ScriptedServer
+) -> None:
+    speak_korean(conn)
+    models("weak", "planner")
+    crown(conn, "planner")
+    llm_server.plan_answer = json.dumps({"models": ["weak@²", "weak"]})
+    await plan(admin_user, "weak, 쉬운 문제")
+    assert text_of(admin_user, "planner-fallback").endswith("계획이 검사를 통과하지 못했습니다.")
+    details = [e.text for e in admin_user.find(marker="planner-fallback-detail").elements]  # type: ignore[attr-defined]
+    assert details == ["“weak@²” 모델 버전이 없습니다."]
+    llm_server.plan_answer = "계획은 없습니다"
+    await plan(admin_user, "weak, 쉬운 문제")
+    details = [e.text for e in admin_user.find(marker="planner-fallback-detail").elements]  # type: ignore[attr-defined]
+    assert details == ["답: '계획은 없습니다'"]
+
+
+async def test_a_refused_confirmation_is_said_in_korean(
+    admin_user: SimulatedUser, conn: db.Connection, models: Any
+) -> None:
+    speak_korean(conn)
+    models("weak")
+    await plan(admin_user, "weak, 쉬운 문제")
+    actor = Actor(create_user(conn, "retirer", "admin")[0], "127.0.0.1")
+    versions.retire(conn, PROBLEM, actor)  # the selection changes before the admin confirms
+    admin_user.find(marker="planner-confirm").click()
+    await admin_user.should_see(marker="planner-confirm-question")
+    admin_user.find(marker="planner-confirm-yes").click()
+    await admin_user.should_see(
+        "시작하지 못했습니다: 계획을 제안한 뒤 게시된 문제가 바뀌었습니다. 다시 계획해 주세요.",
+        retries=100,
+    )
+    assert counts(conn) == (0, 0)
+
+
+async def test_a_database_outage_is_said_on_the_page(
+    admin_user: SimulatedUser, conn: db.Connection, models: Any, pg_admin_url: str
+) -> None:
+    models("weak")
+    await admin_user.open(PAGE)
+    admin_user.find(marker="planner-sentence").type("weak on easy problems")
+    cut_off(conn, pg_admin_url)
+    admin_user.find(marker="planner-plan").click()
+    await admin_user.should_see(
+        "The database cannot be reached right now. Try again shortly.", retries=400
+    )
+    await admin_user.should_not_see(marker="planner-proposal")

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
+from psycopg_pool import PoolTimeout
 
 from appliance.audit.trail import Actor
-from appliance.errors import ArenaError
+from appliance.errors import ArenaError, Conflict, Invalid, NotFound
 from appliance.planner import service
+from appliance.planner.champion import Refusal
 from appliance.planner.plans import Checked, Draft, Facts, Issue
 from appliance.planner.service import Origin, Proposal
 from appliance.vocabulary import BASELINES, Baseline
@@ -32,6 +35,15 @@ BASELINE_KEYS: dict[Baseline, str] = {
     "reference": "planner.baseline.reference",
 }
 LEVEL_CLASSES = {"error": "bg-red-100 text-red-900", "warning": "bg-amber-100 text-amber-900"}
+UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+# What a refused confirmation says, by the kind of refusal (the appliance's own words are
+# English): the plan no longer passes the check, its problems changed, or a model version
+# or the set is gone.
+REFUSALS: tuple[tuple[type[ArenaError], str], ...] = (
+    (Invalid, "planner.refused.invalid"),
+    (Conflict, "planner.refused.changed"),
+    (NotFound, "planner.refused.gone"),
+)
 
 
 def register(console: Console) -> None:
@@ -51,6 +63,21 @@ def run_path(run_id: int) -> str:
 
 def issue_text(page: Page, issue: Issue) -> str:
     return page.t(f"planner.issue.{issue.code}", subject=issue.subject or "")
+
+
+def refusal_text(page: Page, exc: ArenaError) -> str:
+    key = next((key for kind, key in REFUSALS if isinstance(exc, kind)), "planner.refused.other")
+    return page.t(key)
+
+
+def fallback_details(page: Page, fallback: Refusal) -> list[str]:
+    """Why the champion's plan was not used, beyond its reason, in the admin's language:
+    what kept it out of reach, what it answered, or what the check found."""
+    t = page.t
+    details = [t(f"planner.fallback.cause.{fallback.cause}")] if fallback.cause else []
+    if fallback.answer is not None:
+        details.append(t("planner.fallback.answer", answer=fallback.answer))
+    return details + [issue_text(page, found) for found in fallback.issues]
 
 
 def filter_text(page: Page, plan: Checked) -> str:
@@ -82,13 +109,7 @@ class NewEvaluation:
     async def build(self) -> None:
         t = self.page.t
         ui.label(t("planner.intro")).classes("text-sm opacity-80 max-w-4xl")
-        version = await self.page.console.call(service.champion_version)
-        who = (
-            t("planner.champion_plans", model=f"{version['name']}@{version['number']}")
-            if version is not None
-            else t("planner.keywords_plan")
-        )
-        ui.label(who).classes("text-sm").mark("planner-who-plans")
+        ui.label(await self._who_plans()).classes("text-sm").mark("planner-who-plans")
         with ui.card().classes("w-full max-w-4xl gap-2"):
             self.sentence = ui.textarea(
                 t("planner.sentence"), placeholder=t("planner.sentence_placeholder")
@@ -107,6 +128,16 @@ class NewEvaluation:
             self.message = ui.label("").props('role="alert"').mark("planner-message")
         self.proposal_view()
 
+    async def _who_plans(self) -> str:
+        t = self.t
+        try:
+            version = await self.page.console.call(service.champion_version)
+        except UNAVAILABLE:
+            return t("error.unavailable")
+        if version is None:
+            return t("planner.keywords_plan")
+        return t("planner.champion_plans", model=f"{version['name']}@{version['number']}")
+
     def _use(self, sentence: str) -> None:
         self.sentence.value = sentence
 
@@ -117,29 +148,37 @@ class NewEvaluation:
         if not sentence:
             self._say(self.t("planner.empty_sentence"), "text-negative")
             return
+        if "\x00" in sentence:  # the API's NO_NUL: PostgreSQL's text (the audit) refuses it
+            self._say(self.t("planner.nul_sentence"), "text-negative")
+            return
         if self.busy:
             return
-        self._busy(True)
+        self._busy(True, self.plan_button)
         self._say("", "")
         try:
             console = self.page.console
-            self.facts = await console.call(service.facts)
-            version = await console.call(service.champion_version)
+            found, version = await console.call(service.planning_facts)
             # The champion may think for a while: no pooled connection is held meanwhile.
-            self.proposal = await asyncio.to_thread(
-                service.plan_sentence, console.settings, sentence, self.facts, version
+            proposal = await asyncio.to_thread(
+                service.plan_sentence, console.settings, sentence, found, version
             )
+        except UNAVAILABLE:
+            self._say(self.t("error.unavailable"), "text-negative")
+            return
         finally:
-            self._busy(False)
-        self.plan, self.edited = self.proposal.plan, False
+            self._busy(False, self.plan_button)
+        self.facts, self.proposal = found, proposal
+        self.plan, self.edited = proposal.plan, False
         self.proposal_view.refresh()
 
-    def _busy(self, busy: bool) -> None:
+    def _busy(self, busy: bool, button: ui.button) -> None:
+        """One call at a time: a second click while one is in flight does nothing."""
         self.busy = busy
+        button.enabled = not busy
         if busy:
-            self.plan_button.props("loading")
+            button.props("loading")
         else:
-            self.plan_button.props(remove="loading")
+            button.props(remove="loading")
 
     def _say(self, text: str, classes: str) -> None:
         self.message.text = text
@@ -162,6 +201,7 @@ class NewEvaluation:
                 confirm = ui.button(t("planner.confirm"), on_click=self.confirm)
                 confirm.props("color=primary").mark("planner-confirm")
                 confirm.enabled = plan.ok
+                self.confirm_button = confirm
                 ui.button(t("planner.edit"), on_click=self.edit).props("outline").mark(
                     "planner-edit"
                 )
@@ -182,7 +222,10 @@ class NewEvaluation:
                 ui.label(t("planner.fallback", model=proposal.champion, reason=reason)).classes(
                     "text-sm text-amber-900"
                 ).mark("planner-fallback")
-                ui.label(proposal.fallback.detail).classes("text-xs opacity-70 break-all")
+                for detail in fallback_details(self.page, proposal.fallback):
+                    ui.label(detail).classes("text-xs opacity-70 break-all").mark(
+                        "planner-fallback-detail"
+                    )
             if self.edited:
                 ui.label(t("planner.edited")).classes("text-sm").mark("planner-edited")
 
@@ -338,7 +381,11 @@ class NewEvaluation:
             all_problems=plan.all_problems,
             samples=int(samples) if samples is not None else None,
         )
-        self.plan = await self.page.console.call(service.recheck, draft)
+        try:
+            self.plan = await self.page.console.call(service.recheck, draft)
+        except UNAVAILABLE:
+            self._show_result(self.t("error.unavailable"), None)
+            return
         self.edited = True
         self.proposal_view.refresh()
 
@@ -348,14 +395,23 @@ class NewEvaluation:
         proposal, plan = self.proposal, self.plan
         if proposal is None or plan is None or not plan.ok or self.busy:
             return
+        # Busy from the first click to the answer: a double click asks once and starts one run.
+        button = self.confirm_button
+        self._busy(True, button)
+        try:
+            await self._confirm(proposal, plan)
+        finally:
+            self._busy(False, button)
+
+    async def _confirm(self, proposal: Proposal, plan: Checked) -> None:
         if not await self._confirmed(plan):
             return
-        actor = await self._acting_admin()
-        if actor is None:
-            return
-        origin = Origin(proposal.sentence, proposal.planner, proposal.champion)
-        console = self.page.console
         try:
+            actor = await self._acting_admin()
+            if actor is None:
+                return
+            origin = Origin(proposal.sentence, proposal.planner, proposal.champion)
+            console = self.page.console
             done = await console.call(
                 service.confirm,
                 console.broker,
@@ -363,10 +419,13 @@ class NewEvaluation:
                 actor,
                 service.draft_of(plan),
                 origin,
-                plan.problems_hash,
+                service.selection_hash(plan),
             )
         except ArenaError as exc:
-            self._show_result(self.t("planner.refused", detail=exc.detail), None)
+            self._show_result(refusal_text(self.page, exc), None)
+            return
+        except UNAVAILABLE:
+            self._show_result(self.t("error.unavailable"), None)
             return
         self._show_result(
             self.t("planner.started", run=done.run_id, problem_set=done.problem_set), done.run_id

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "audit.action_evaluation_hold": "Held an evaluation run",
     "audit.action_evaluation_resume": "Resumed an evaluation run",
     "audit.action_evaluation_retry_failed": "Retried an evaluation run's failed samples",
+    "audit.action_evaluation_plan": "Planned an evaluation run from a sentence",
     "audit.action_model_promote": "Promoted a model version",
     "audit.action_model_rollback": "Rolled a model alias back",
 }

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "audit.action_evaluation_hold": "평가 실행 보류",
     "audit.action_evaluation_resume": "평가 실행 재개",
     "audit.action_evaluation_retry_failed": "평가 실행의 실패한 표본 재시도",
+    "audit.action_evaluation_plan": "문장으로 평가 실행 계획",
     "audit.action_model_promote": "모델 버전 승격",
     "audit.action_model_rollback": "모델 별칭 되돌리기",
 }
