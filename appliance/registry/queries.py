@@ -47,6 +47,15 @@ def version_id(conn: Connection, model: str, number: int) -> int | None:
     return None if row is None else int(row["id"])
 
 
+def version_keys(conn: Connection) -> list[str]:
+    """Every model version as name@number: endpoints by name, each one's newest first."""
+    rows = conn.execute(
+        "SELECT e.name || '@' || v.number AS key FROM model_versions v"
+        " JOIN model_endpoints e ON e.id = v.endpoint_id ORDER BY e.name, v.number DESC"
+    ).fetchall()
+    return [row["key"] for row in rows]
+
+
 def insert_move(conn: Connection, move: dict[str, Any]) -> int:
     """`move` holds every column but id and at; the reasons and numbers as JSON."""
     row = conn.execute(

@@ -133,15 +133,24 @@ def promote(
     return _stored_move(conn, move_id)
 
 
-def rollback(conn: Connection, alias: Alias, reason: str, by: Actor) -> Move:
+def rollback(
+    conn: Connection, alias: Alias, reason: str, by: Actor, expected: int | None = None
+) -> Move:
     """Move `alias` back to where it was before its last move that is not undone yet;
-    Conflict when nothing is left to undo."""
+    Conflict when nothing is left to undo. `expected` is the move the admin saw and chose
+    to undo (the console's dialog names it): when another move came last since, the
+    rollback is refused rather than undoing a move nobody looked at."""
     reason = _checked_reason(reason)
     with conn.transaction():
         current = _locked(conn, alias)
         last = queries.last_undoable_move(conn, alias)
         if last is None:
             raise Conflict(f"{alias} has no move left to roll back")
+        if expected is not None and last["id"] != expected:
+            raise Conflict(
+                f"{alias} moved since: its last move is #{last['id']}, not #{expected}; "
+                "not rolled back"
+            )
         if last["to_version_id"] != current:
             raise Conflict(f"{alias} does not name the version its last move set; not rolled back")
         back = last["from_version_id"]

@@ -169,6 +169,31 @@ def test_a_promote_after_a_rollback_is_what_the_next_rollback_undoes(
     assert named(conn, "feedback-champion") == "alpha@1"
 
 
+def test_a_rollback_of_a_move_that_is_no_longer_the_last_is_refused_and_moves_nothing(
+    conn: Connection, settings: Settings, admin: Actor
+) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        register(conn, settings, name)
+    store.promote(conn, "feedback-champion", "alpha", 1, "first", admin)
+    seen = store.promote(conn, "feedback-champion", "beta", 1, "second", admin)
+    # The admin looks at move `seen`; another move comes last before they confirm.
+    came = store.promote(conn, "feedback-champion", "gamma", 1, "in between", admin)
+    with pytest.raises(Conflict, match="moved since"):
+        store.rollback(conn, "feedback-champion", "beta regressed", admin, expected=seen.id)
+    assert named(conn, "feedback-champion") == "gamma@1"
+    assert store.history(conn, "feedback-champion")[0].id == came.id
+    assert "model.rollback" not in [a for a, _, _ in audit_rows(conn)]
+    back = store.rollback(conn, "feedback-champion", "gamma regressed", admin, expected=came.id)
+    assert (back.undoes, named(conn, "feedback-champion")) == (came.id, "beta@1")
+
+
+def test_a_rollback_expecting_a_move_when_none_is_left_is_refused(
+    conn: Connection, admin: Actor
+) -> None:
+    with pytest.raises(Conflict, match="no move left"):
+        store.rollback(conn, "challenger", "undo", admin, expected=1)
+
+
 def test_the_policy_makes_a_first_champion_and_stores_every_number_and_reason(
     conn: Connection, settings: Settings
 ) -> None:

@@ -16,16 +16,20 @@ from nicegui.testing.user import User as SimulatedUser
 from appliance import db
 from appliance.accounts.users import User, create_user
 from appliance.audit.trail import Actor
+from appliance.errors import ArenaError, Conflict, Invalid, NotFound
 from appliance.models import endpoints, problem_sets
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.models.problem_sets import SetFilter
 from appliance.registry import store
 from appliance.settings import Settings
+from tests import services
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import PROBLEM, bearer
 from tests.evaluations.conftest import SIGNATURE
 from tests.llm_server import KnownProblem, ScriptedServer
 from tests.ui.conftest import text_of
+from ui.admin import registry_actions as actions
+from ui.i18n import translator
 
 CHAMPION = "feedback-champion"
 WAIT = 100  # retries of 0.1 s: every change runs in a thread
@@ -150,6 +154,50 @@ async def test_a_rollback_asks_first_then_moves_the_alias_back_with_its_reason(
     assert [e["actor_name"] for e in audit(conn, "model.rollback")] == ["ada"]
 
 
+async def test_a_rollback_whose_move_is_no_longer_the_last_is_refused_and_moves_nothing(
+    admin_user: SimulatedUser, conn: db.Connection, settings: Settings, root: Actor
+) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        register(conn, settings, name)
+    store.promote(conn, CHAMPION, "alpha", 1, "first", root)
+    seen = store.promote(conn, CHAMPION, "beta", 1, "better", root)
+    await admin_user.open("/registry")
+    admin_user.find(marker=f"rollback-{CHAMPION}").click()
+    await admin_user.should_see(f"undoes move #{seen.id}", retries=WAIT)
+    # While the confirmation is open, the alias moves again (the policy, another admin).
+    store.promote(conn, CHAMPION, "gamma", 1, "in between", root)
+    admin_user.find(marker="rollback-reason").type("beta regressed")
+    admin_user.find(marker="rollback-submit").click()
+    await admin_user.should_see(
+        f"{CHAMPION} moved since this confirmation opened; nothing was rolled back.",
+        retries=WAIT,
+    )
+    assert alias_names(conn)[CHAMPION] == "gamma@1"
+    assert [m.kind for m in store.history(conn, CHAMPION)] == ["manual"] * 3
+    assert audit(conn, "model.rollback") == []
+
+
+async def test_with_the_database_refusing_a_promote_says_so_and_the_page_lives_on(
+    admin_user: SimulatedUser,
+    conn: db.Connection,
+    settings: Settings,
+    pg_admin_url: str,
+    database_url: str,
+) -> None:
+    register(conn, settings, "alpha")
+    await admin_user.open("/registry")
+    admin_user.find(marker=f"promote-{CHAMPION}").click()
+    await admin_user.should_see(marker="promote-version", retries=WAIT)
+    admin_user.find(marker="promote-reason").type("alpha is good")
+    with services.database_refusing(pg_admin_url, database_url):
+        admin_user.find(marker="promote-submit").click()
+        await admin_user.should_see(
+            "The database cannot be reached right now. Try again shortly.", retries=WAIT
+        )
+    with db.connect(database_url) as again:  # the refusal ended every session, conn's too
+        assert alias_names(again)[CHAMPION] is None
+
+
 async def test_with_nothing_to_undo_the_rollback_says_so_in_korean(
     admin_user: SimulatedUser, conn: db.Connection
 ) -> None:
@@ -167,6 +215,41 @@ async def test_with_nothing_to_undo_the_rollback_says_so_in_korean(
         await asyncio.sleep(0.1)
     assert message == "challenger에는 되돌릴 이동이 남아 있지 않습니다."
     assert store.history(conn, "challenger") == []
+
+
+def test_the_versions_offered_are_every_endpoints_newest_first_in_one_query(
+    conn: db.Connection, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(conn, settings, "beta")
+    register(conn, settings, "alpha")
+    register(conn, settings, "alpha", "http://127.0.0.1:10")
+    seen: list[str] = []
+    execute = conn.execute
+
+    def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(query))
+        return execute(query, *args, **kwargs)
+
+    monkeypatch.setattr(conn, "execute", counted)
+    assert actions.version_keys(conn) == ["alpha@2", "alpha@1", "beta@1"]
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("exc", "en", "ko"),
+    [
+        (Conflict("x moved"), "registry.refused.conflict", "registry.refused.conflict"),
+        (NotFound("no such thing"), "registry.refused.not_found", "registry.refused.not_found"),
+        (Invalid("bad"), "registry.refused.invalid", "registry.refused.invalid"),
+        (ArenaError("odd"), "registry.refused.other", "registry.refused.other"),
+    ],
+)
+def test_a_refusal_without_a_code_is_said_in_the_pages_language_not_in_english(
+    exc: ArenaError, en: str, ko: str
+) -> None:
+    said = actions.refusal_words(translator("ko"), exc)
+    assert said == translator("ko")(ko) and exc.detail not in said
+    assert actions.refusal_words(translator("en"), exc) == translator("en")(en)
 
 
 async def test_an_author_is_sent_to_the_problems(author_user: SimulatedUser) -> None:

@@ -92,10 +92,10 @@ class RegistryView:
 
     async def run(self, message: ui.label, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
         """`fn(conn, *args, by=the admin)`; a refusal is said in `message`."""
-        by = await acting_admin(self.page, "/registry")
-        if by is None:
-            return False, None
         try:
+            by = await acting_admin(self.page, "/registry")
+            if by is None:
+                return False, None
             return True, await self.page.console.call(fn, *args, by)
         except ArenaError as exc:
             message.text = actions.refusal_words(self.t, exc)
@@ -103,12 +103,32 @@ class RegistryView:
             message.text = self.t("error.unavailable")
         return False, None
 
+    async def read(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        """`fn(conn, *args)` for showing; with the database unreachable the page says so
+        where the section would be (a dialog says it in a notification) instead of dying."""
+        try:
+            return True, await self.page.console.call(fn, *args)
+        except UNAVAILABLE:
+            ui.label(self.t("error.unavailable")).classes("text-negative").props(
+                'role="alert"'
+            ).mark("registry-unavailable")
+            return False, None
+
+    async def read_for_dialog(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        try:
+            return True, await self.page.console.call(fn, *args)
+        except UNAVAILABLE:
+            ui.notify(self.t("error.unavailable"), type="negative")
+            return False, None
+
     # -- the aliases -------------------------------------------------------------------
 
     @ui.refreshable_method
     async def aliases(self) -> None:
         t = self.t
-        views = await self.page.console.call(store.aliases)
+        found, views = await self.read(store.aliases)
+        if not found:
+            return
         table = Table([t(key) for key in ALIAS_COLUMNS], "registry-aliases")
         for view in views:
             self._alias_row(table, view)
@@ -134,7 +154,9 @@ class RegistryView:
 
     async def promote_dialog(self, alias: Alias) -> None:
         t = self.t
-        keys = await self.page.console.call(actions.version_keys)
+        found, keys = await self.read_for_dialog(actions.version_keys)
+        if not found:
+            return
         with self.anchor, ui.dialog() as dialog, ui.card().classes("gap-3 w-[32rem] max-w-full"):
             ui.label(t("registry.promote_title", alias=alias)).classes("text-lg font-semibold")
             if not keys:
@@ -169,7 +191,11 @@ class RegistryView:
 
     async def rollback_dialog(self, alias: Alias) -> None:
         t = self.t
-        target = await self.page.console.call(actions.undo_target, alias)
+        found, target = await self.read_for_dialog(actions.undo_target, alias)
+        if not found:
+            return
+        # The move the confirmation names is the one undone: another move since refuses.
+        expected = None if target is None else target.id
         with self.anchor, ui.dialog() as dialog, ui.card().classes("gap-3 w-[32rem] max-w-full"):
             ui.label(t("registry.rollback_title", alias=alias)).classes("text-lg font-semibold")
             if target is None:
@@ -187,7 +213,9 @@ class RegistryView:
             message.mark("rollback-message")
 
             async def send() -> None:
-                done, _ = await self.run(message, actions.rollback, alias, reason.value or "")
+                done, _ = await self.run(
+                    message, actions.rollback, alias, reason.value or "", expected
+                )
                 if done:
                     dialog.delete()
                     ui.notify(t("registry.rolled_back", alias=alias), type="positive")
@@ -210,7 +238,9 @@ class RegistryView:
     @ui.refreshable_method
     async def history(self) -> None:
         t = self.t
-        moves = await self.page.console.call(store.history, self.alias)
+        found, moves = await self.read(store.history, self.alias)
+        if not found:
+            return
         with ui.row().classes("items-center gap-4 mt-4"):
             ui.label(t("registry.history")).classes("text-xl font-semibold")
             pick = ui.toggle(
@@ -256,7 +286,9 @@ class RegistryView:
     @ui.refreshable_method
     async def decisions(self) -> None:
         t = self.t
-        moves = await self.page.console.call(store.history, store.CHAMPION)
+        found, moves = await self.read(store.history, store.CHAMPION)
+        if not found:
+            return
         decided = [m for m in moves if m.kind == "policy"]
         ui.label(t("registry.decisions")).classes("text-xl font-semibold mt-4")
         if not decided:
@@ -310,10 +342,12 @@ class DecideForm:
 
     async def build(self) -> None:
         t = self.t
-        self.runs = await self.page.console.call(actions.finished_runs)
         with ui.card().classes("w-full gap-2").mark("decide"):
             ui.label(t("registry.decide")).classes("text-xl font-semibold")
             ui.label(t("registry.decide_help")).classes("text-sm opacity-80")
+            found, self.runs = await self.parent.read(actions.finished_runs)
+            if not found:
+                return
             if not self.runs:
                 ui.label(t("registry.no_runs")).classes("opacity-70").mark("decide-no-runs")
                 return

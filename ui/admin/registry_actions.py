@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from appliance.audit.trail import Actor
 from appliance.db import Connection, Row
-from appliance.errors import ArenaError, Conflict, NotFound
+from appliance.errors import ArenaError, Conflict, Invalid, NotFound
 from appliance.evaluations import queries as evaluation_queries
-from appliance.models import endpoints
 from appliance.registry import queries, store
 from appliance.registry.decisions import DecisionRefused
 from appliance.registry.store import Move
@@ -39,12 +38,8 @@ class RunChoice:
 
 
 def version_keys(conn: Connection) -> list[str]:
-    """Every model version as name@number: each endpoint's, newest first."""
-    found = []
-    for row in endpoints.all_endpoints(conn):
-        _, versions = endpoints.endpoint_with_versions(conn, row["name"])
-        found += [f"{row['name']}@{v['number']}" for v in versions]
-    return found
+    """Every model version as name@number: each endpoint's, newest first (one query)."""
+    return queries.version_keys(conn)
 
 
 def finished_runs(conn: Connection) -> list[RunChoice]:
@@ -78,20 +73,40 @@ def promote(conn: Connection, alias: Alias, key: str, reason: str, by: Actor) ->
         raise Refused("no_version", version=key) from exc
 
 
-def rollback(conn: Connection, alias: Alias, reason: str, by: Actor) -> Move:
+def rollback(conn: Connection, alias: Alias, reason: str, expected: int | None, by: Actor) -> Move:
+    """Undo move `expected`, the one the confirmation named; refused when another move
+    came last since (or, with None, when a move appeared where the dialog saw none)."""
     if not reason.strip():
         raise Refused("reason")
+    if expected is None:
+        code = "nothing_to_undo" if queries.last_undoable_move(conn, alias) is None else "moved_on"
+        raise Refused(code, alias=alias)
     try:
-        return store.rollback(conn, alias, reason, by)
+        return store.rollback(conn, alias, reason, by, expected=expected)
     except Conflict as exc:
-        code = "nothing_to_undo" if "no move left" in exc.detail else "moved_since"
-        raise Refused(code, alias=alias) from exc
+        raise Refused(_rollback_conflict(exc.detail), alias=alias) from exc
+
+
+def _rollback_conflict(detail: str) -> str:
+    if "no move left" in detail:
+        return "nothing_to_undo"
+    if "moved since" in detail:
+        return "moved_on"
+    return "moved_since"
 
 
 def refusal_words(t: Translate, exc: ArenaError) -> str:
-    """A refusal in the admin's language; one without a code keeps the appliance's words."""
+    """A refusal in the admin's language; one without a code is said by its kind (the
+    appliance's own detail is English, so it is not shown on a Korean page)."""
     if isinstance(exc, Refused):
         return t(f"registry.refused.{exc.reason}", **exc.values)
     if isinstance(exc, DecisionRefused):
         return t(f"registry.refused.{exc.code}", **exc.values)
-    return exc.detail
+    return t(f"registry.refused.{_KINDS.get(type(exc), 'other')}")
+
+
+_KINDS: dict[type[ArenaError], str] = {
+    NotFound: "not_found",
+    Conflict: "conflict",
+    Invalid: "invalid",
+}

@@ -106,5 +106,10 @@ MESSAGES: dict[str, str] = {
     "registry.refused.champion_absent": "The champion {champion} did not run in evaluation run #{run}: evaluate the challenger against the champion in the same run.",
     "registry.refused.no_samples": "{challenger} has no judged sample in this run.",
     "registry.refused.no_shared": "{challenger} and {champion} have no problem in common in this run.",
+    "registry.refused.moved_on": "{alias} moved since this confirmation opened; nothing was rolled back. Open the rollback again to see its last move.",
+    "registry.refused.not_found": "What this change names no longer exists; nothing was changed.",
+    "registry.refused.conflict": "This change conflicts with the registry as it stands now; nothing was changed. Reload the page and try again.",
+    "registry.refused.invalid": "The appliance refused this change as invalid; nothing was changed.",
+    "registry.refused.other": "The appliance refused this change; nothing was changed.",
     "registry.refused.champion_moved": "feedback-champion moved while deciding: decide again.",
 }

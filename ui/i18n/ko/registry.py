@@ -106,5 +106,10 @@ MESSAGES: dict[str, str] = {
     "registry.refused.champion_absent": "챔피언 {champion}이(가) 평가 실행 #{run}에 없습니다. 같은 실행에서 도전자와 챔피언을 함께 평가하십시오.",
     "registry.refused.no_samples": "이 실행에는 {challenger}의 채점된 샘플이 없습니다.",
     "registry.refused.no_shared": "이 실행에서 {challenger}와(과) {champion}의 공통 문제가 없습니다.",
+    "registry.refused.moved_on": "이 확인 창을 연 뒤 {alias}이(가) 이동했습니다. 아무것도 되돌리지 않았습니다. 되돌리기를 다시 열어 마지막 이동을 확인하십시오.",
+    "registry.refused.not_found": "이 변경이 가리키는 대상이 더 이상 없습니다. 아무것도 바뀌지 않았습니다.",
+    "registry.refused.conflict": "이 변경은 현재 레지스트리 상태와 충돌합니다. 아무것도 바뀌지 않았습니다. 페이지를 새로 고친 뒤 다시 시도하십시오.",
+    "registry.refused.invalid": "어플라이언스가 이 변경을 잘못된 요청으로 거부했습니다. 아무것도 바뀌지 않았습니다.",
+    "registry.refused.other": "어플라이언스가 이 변경을 거부했습니다. 아무것도 바뀌지 않았습니다.",
     "registry.refused.champion_moved": "결정하는 동안 feedback-champion이 이동했습니다. 다시 결정하십시오.",
 }
