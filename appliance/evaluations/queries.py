@@ -190,23 +190,37 @@ def retry_errors(conn: Connection, run_id: int) -> list[int]:
     return [row["id"] for row in rows]
 
 
+_PROGRESS_COLUMNS = (
+    "count(*) AS total,"
+    " count(*) FILTER (WHERE status = 'PENDING') AS pending,"
+    " count(*) FILTER (WHERE status = 'RUNNING') AS running,"
+    " count(*) FILTER (WHERE status = 'SUCCESS') AS success,"
+    " count(*) FILTER (WHERE status = 'FAILURE') AS failure,"
+    " count(*) FILTER (WHERE status = 'ERROR') AS error,"
+    " count(*) FILTER (WHERE status = 'CANCELLED') AS cancelled,"
+    " avg(duration_ms) FILTER (WHERE status IN ('SUCCESS', 'FAILURE', 'ERROR'))"
+    "  AS mean_duration_ms"
+)
+
+
 def progress(conn: Connection, run_id: int) -> Row:
     """Samples per status, and the mean duration of those that ended by a judge or a model."""
     row = conn.execute(
-        "SELECT count(*) AS total,"
-        " count(*) FILTER (WHERE status = 'PENDING') AS pending,"
-        " count(*) FILTER (WHERE status = 'RUNNING') AS running,"
-        " count(*) FILTER (WHERE status = 'SUCCESS') AS success,"
-        " count(*) FILTER (WHERE status = 'FAILURE') AS failure,"
-        " count(*) FILTER (WHERE status = 'ERROR') AS error,"
-        " count(*) FILTER (WHERE status = 'CANCELLED') AS cancelled,"
-        " avg(duration_ms) FILTER (WHERE status IN ('SUCCESS', 'FAILURE', 'ERROR'))"
-        "  AS mean_duration_ms"
-        " FROM evaluation_samples WHERE run_id = %s",
+        "SELECT " + _PROGRESS_COLUMNS + " FROM evaluation_samples WHERE run_id = %s",
         (run_id,),
     ).fetchone()
     assert row is not None
     return row
+
+
+def progress_of_runs(conn: Connection, run_ids: list[int]) -> dict[int, Row]:
+    """progress() of each run in one query; a run without samples is absent."""
+    rows = conn.execute(
+        "SELECT run_id, " + _PROGRESS_COLUMNS + " FROM evaluation_samples"
+        " WHERE run_id = ANY(%s) GROUP BY run_id",
+        (run_ids,),
+    ).fetchall()
+    return {int(row["run_id"]): row for row in rows}
 
 
 def claim(conn: Connection, sample_id: int, worker: str) -> Row | None:

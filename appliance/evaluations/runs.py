@@ -236,6 +236,26 @@ def show(conn: Connection, settings: Settings, run_id: int) -> tuple[Row, Progre
 def progress(conn: Connection, settings: Settings, run_id: int) -> Progress:
     counts = queries.progress(conn, run_id)
     workers = queries.live_worker_count(conn, settings.worker_dead_after_seconds)
+    return _progress(counts, workers)
+
+
+def progress_of_runs(
+    conn: Connection, settings: Settings, run_ids: list[int]
+) -> dict[int, Progress]:
+    """progress() of each run, in two queries whatever their number (a listing's page)."""
+    counts = queries.progress_of_runs(conn, run_ids)
+    workers = queries.live_worker_count(conn, settings.worker_dead_after_seconds)
+    return {
+        run_id: _progress(counts[run_id], workers) if run_id in counts else NO_SAMPLES
+        for run_id in run_ids
+    }
+
+
+# A run with no sample (none is created so; the listing must not fail on one).
+NO_SAMPLES = Progress(0, 0, 0, 0, 0, 0, 0, 0, None)
+
+
+def _progress(counts: Row, workers: int) -> Progress:
     remaining = counts["pending"] + counts["running"]
     mean = counts["mean_duration_ms"]
     return Progress(

@@ -8,6 +8,7 @@ loopback (tests/llm_server.py), the strong one's answer carrying markup and temp
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -27,6 +28,7 @@ from appliance.evaluations.runs import ModelChoice, Plan, Progress
 from appliance.models import problem_sets
 from appliance.models.problem_sets import SetFilter
 from appliance.settings import Settings
+from tests import services
 from tests.bundles import STRONG_SUITE, WEAK_SUITE
 from tests.conftest import FAST_PROBLEM, HIDDEN_PROBLEM, PROBLEM
 from tests.evaluations.conftest import (  # noqa: F401  (fixtures)
@@ -283,6 +285,23 @@ async def test_an_export_needs_an_admins_session(visitor: SimulatedUser, waiting
     assert answer.status_code == 401
 
 
+async def test_an_export_is_refused_to_a_learners_session(
+    learner_user: SimulatedUser, waiting_run: int
+) -> None:
+    answer = await learner_user.http_client.get(f"/evaluations/{waiting_run}/export?format=csv")
+    assert answer.status_code == 403
+    assert "evaluation" not in answer.headers.get("content-disposition", "")
+
+
+async def test_an_export_with_the_database_refusing_answers_503(
+    admin_user: SimulatedUser, waiting_run: int, pg_admin_url: str, database_url: str
+) -> None:
+    with services.database_refusing(pg_admin_url, database_url):
+        answer = await admin_user.http_client.get(f"/evaluations/{waiting_run}/export?format=json")
+    assert answer.status_code == 503
+    assert "database" in answer.text
+
+
 # -- the controls ----------------------------------------------------------------------
 
 
@@ -372,6 +391,62 @@ async def test_run_again_opens_the_new_run_of_the_same_manifest(
     assert new is not None
     assert new["seed"] == queries.run(conn, waiting_run)["seed"]  # type: ignore[index]
     assert len(audited(conn, "evaluation.create", new["id"])) == 1
+
+
+async def test_a_double_click_on_run_again_starts_one_run(
+    admin_user: SimulatedUser, conn: db.Connection, waiting_run: int
+) -> None:
+    await admin_user.open(f"/evaluations/{waiting_run}")
+    await see(admin_user, marker="evaluation-rerun")
+    admin_user.find(marker="evaluation-rerun").click()
+    admin_user.find(marker="evaluation-rerun").click()
+    await see(admin_user, f"a rerun of #{waiting_run}")
+    await asyncio.sleep(0.5)  # a second rerun, were it started, is committed by now
+    reruns = conn.execute(
+        "SELECT id FROM evaluation_runs WHERE rerun_of = %s", (waiting_run,)
+    ).fetchall()
+    assert len(reruns) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE users SET role = 'learner' WHERE name = 'ada'",
+        "UPDATE users SET disabled_at = now() WHERE name = 'ada'",
+    ],
+    ids=["demoted", "disabled"],
+)
+async def test_a_page_left_open_by_an_admin_no_longer_one_cannot_cancel(
+    admin_user: SimulatedUser, conn: db.Connection, waiting_run: int, change: str
+) -> None:
+    await admin_user.open(f"/evaluations/{waiting_run}")
+    await see(admin_user, marker="evaluation-cancel")
+    conn.execute(change)
+    admin_user.find(marker="evaluation-cancel").click()
+    await see(admin_user, marker="evaluation-cancel-confirm")
+    admin_user.find(marker="evaluation-cancel-confirm").click()
+    # Sent away (to the login, which sends a learner on to their own home).
+    await admin_user.should_not_see(marker="evaluation-live", retries=WAIT)
+    assert queries.run_status(conn, waiting_run) == "running"
+    assert audited(conn, "evaluation.cancel", waiting_run) == []
+
+
+async def test_with_the_database_refusing_a_control_says_so(
+    admin_user: SimulatedUser,
+    conn: db.Connection,
+    waiting_run: int,
+    pg_admin_url: str,
+    database_url: str,
+) -> None:
+    await admin_user.open(f"/evaluations/{waiting_run}")
+    await see(admin_user, marker="evaluation-hold")
+    with services.database_refusing(pg_admin_url, database_url):
+        admin_user.find(marker="evaluation-hold").click()
+        await see(admin_user, "The database cannot be reached right now. Try again shortly.")
+    (hold,) = admin_user.find(marker="evaluation-hold").elements
+    assert hold.enabled  # the controls come back once the call has answered
+    with db.connect(database_url) as again:
+        assert queries.run_status(again, waiting_run) == "running"
 
 
 async def test_an_unknown_run_says_so(admin_user: SimulatedUser) -> None:

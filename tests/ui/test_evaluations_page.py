@@ -98,6 +98,49 @@ async def test_runs_are_listed_newest_first_with_what_they_measure(
     assert "2 runs" in text_of(admin_user, "evaluations-total")
 
 
+def statements(conn: db.Connection, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL `conn` runs from now on, in order."""
+    seen: list[str] = []
+    execute = conn.execute
+
+    def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(query))
+        return execute(query, *args, **kwargs)
+
+    monkeypatch.setattr(conn, "execute", counted)
+    return seen
+
+
+def test_a_page_of_runs_costs_the_same_queries_however_many_runs_it_holds(
+    conn: db.Connection,
+    broker: redis.Redis,
+    settings: Settings,
+    admin: Actor,  # noqa: F811
+    two_problems: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = start(conn, broker, settings, admin, Plan(two_problems, baselines=["reference"]))
+    with monkeypatch.context() as patch:
+        one = statements(conn, patch)
+        evaluations.listing(conn, settings, 20, 0)
+    for _ in range(3):
+        start(conn, broker, settings, admin, Plan(two_problems, baselines=["examples"]))
+    conn.execute(
+        "UPDATE evaluation_samples SET status = 'SUCCESS', duration_ms = 40"
+        " WHERE id = (SELECT min(id) FROM evaluation_samples WHERE run_id = %s)",
+        (first,),
+    )
+    with monkeypatch.context() as patch:
+        four = statements(conn, patch)
+        listed, total = evaluations.listing(conn, settings, 20, 0)
+    assert total == 4 and len(four) == len(one) == 4  # runs, progress, workers, count
+    # Each run's progress is the one its own page shows.
+    assert [run.progress for run in listed] == [
+        runs.progress(conn, settings, run.row["id"]) for run in listed
+    ]
+    assert next(r.progress for r in listed if r.row["id"] == first).success == 1
+
+
 async def test_the_new_evaluation_button_opens_the_planner(admin_user: SimulatedUser) -> None:
     await admin_user.open("/evaluations")
     await see(admin_user, "No evaluation runs yet.")

@@ -31,6 +31,7 @@ from ui.admin.evaluations import (
     status_badge,
     subject_label,
 )
+from ui.admin.models import acting_admin
 from ui.console import Console
 from ui.layout import frame
 from ui.session import Page
@@ -74,6 +75,10 @@ class RunPage:
         self.progress: Progress | None = None
         self._follows = 0  # checks started
         self._drawn = 0  # the latest check whose answer was drawn
+        # A control in flight: the controls stay disabled until it answers, so a double
+        # click does not hold twice or start two reruns.
+        self.busy = False
+        self.buttons: list[ui.button] = []
 
     async def build(self, row: Row, progress: Progress) -> None:
         self.status, self.progress = row["status"], progress
@@ -188,13 +193,15 @@ class RunPage:
         t = self.page.t
         assert self.progress is not None
         allowed = allowed_controls(self.status, self.progress)
+        self.buttons = []
         with ui.row().classes("gap-2 flex-wrap"):
             for name in CONTROLS:
                 button = ui.button(
                     t(f"evaluations.control.{name}"), on_click=self._handler(name)
                 ).props("outline" if name != "cancel" else "outline color=negative")
                 button.mark(f"evaluation-{name}")
-                if name not in allowed:
+                self.buttons.append(button)
+                if name not in allowed or self.busy:
                     button.disable()
 
     def _handler(self, name: str) -> Callable[[], Any]:
@@ -204,6 +211,8 @@ class RunPage:
 
     def _confirm_cancel(self) -> None:
         t = self.page.t
+        if self.busy:
+            return
         with ui.dialog() as dialog, ui.card().classes("gap-3").mark("evaluation-cancel-dialog"):
             ui.label(t("evaluations.cancel_confirm", id=self.run_id))
             with ui.row().classes("justify-end w-full"):
@@ -221,13 +230,31 @@ class RunPage:
         dialog.open()
 
     async def act(self, name: str) -> None:
-        """The control through runs (audited there); refusals said on the page."""
+        """The control through runs (audited there), one at a time; refusals said on the
+        page."""
+        if self.busy:
+            return
+        self.busy = True
+        for button in self.buttons:
+            button.disable()
+        try:
+            await self._act(name)
+        finally:
+            self.busy = False
+            self.live.refresh()  # the controls again, as the run's status allows
+
+    async def _act(self, name: str) -> None:
         t, page = self.page.t, self.page
         console = page.console
         settings, broker = console.settings, console.broker
         try:
+            # The page may have been open since the admin's session ended or their role
+            # changed: the change is made as the admin acting now, or not at all.
+            actor = await acting_admin(page, run_path(self.run_id))
+            if actor is None:
+                return
             if name == "rerun":
-                new_id = await console.call(runs.rerun, broker, settings, page.actor, self.run_id)
+                new_id = await console.call(runs.rerun, broker, settings, actor, self.run_id)
                 ui.navigate.to(run_path(new_id))
                 return
             action = {
@@ -236,7 +263,7 @@ class RunPage:
                 "retry": runs.retry_failed,
                 "cancel": runs.cancel,
             }[name]
-            await console.call(action, broker, page.actor, self.run_id)
+            await console.call(action, broker, actor, self.run_id)
         except Conflict:
             await self.follow(force=True)
             self._say(
@@ -304,11 +331,25 @@ def register(console: Console) -> None:
             except NotFound:
                 _missing(page, run_id)
                 return None
+            except UNAVAILABLE:
+                ui.label(page.t("error.unavailable")).classes("text-negative").props(
+                    'role="alert"'
+                ).mark("evaluation-unavailable")
+                return None
             await RunPage(page, run_id).build(row, progress)
         return None
 
     @app.get("/evaluations/{run_id:int}/export", include_in_schema=False)
     async def evaluation_export(request: Request, run_id: int) -> Response:
+        try:
+            return await _export(request, run_id)
+        except UNAVAILABLE:
+            # A download has no page to say it on: the answer's status and words do.
+            return PlainTextResponse(
+                "the database cannot be reached right now; try again shortly", status_code=503
+            )
+
+    async def _export(request: Request, run_id: int) -> Response:
         user = await session.current_user(console)
         if user is None:
             return PlainTextResponse("log in to the console first", status_code=401)

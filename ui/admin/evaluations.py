@@ -121,9 +121,10 @@ def status_badge(t: Translate, status: RunStatus) -> ui.badge:
 def listing(
     conn: Connection, settings: Settings, limit: int, offset: int
 ) -> tuple[list[ListedRun], int]:
-    """A page of runs with their progress, in one connection."""
+    """A page of runs with their progress, in one connection and four queries."""
     rows = queries.runs(conn, limit, offset)
-    listed = [ListedRun(row, runs.progress(conn, settings, row["id"])) for row in rows]
+    progress = runs.progress_of_runs(conn, settings, [row["id"] for row in rows])
+    listed = [ListedRun(row, progress[row["id"]]) for row in rows]
     return listed, queries.count_runs(conn)
 
 
