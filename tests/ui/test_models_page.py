@@ -22,13 +22,16 @@ from appliance.metrics.reports import WINDOWS
 from appliance.models import endpoints, keys
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
 from appliance.settings import Settings
+from appliance.vocabulary import Locale
+from tests import services
 from tests.conftest import make_settings
 from tests.llm_server import ScriptedServer
 from tests.metrics.conftest import NOW
 from tests.metrics.test_model_latency import Request, Store
 from tests.models.conftest import ALLOWED_HOSTS, MODEL_KEY
 from tests.ui.conftest import text_of
-from ui.admin import model_latency
+from ui.admin import model_form, model_latency
+from ui.i18n import translator
 
 KEY = "sk-console-5e8d1f20"
 WAIT = 100  # retries of 0.1 s: registering and checking run in threads
@@ -196,6 +199,94 @@ async def test_a_new_version_keeps_the_current_key_unless_told_otherwise(
     assert settings.model_key is not None
     assert keys.unseal(settings.model_key, bytes(kept["api_key_encrypted"]), "coder") == KEY
     assert dropped["api_key_encrypted"] is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "same"),
+    [
+        ("HTTP://127.0.0.1:9/v1", True),  # case and path: the same server
+        ("https://127.0.0.1:9", False),
+        ("http://127.0.0.2:9", False),
+        ("http://127.0.0.1:10", False),
+        ("http://localhost:9", False),  # another name is another server, whatever it resolves to
+    ],
+)
+def test_a_kept_key_goes_only_to_the_server_it_was_typed_for(typed: str, same: bool) -> None:
+    assert (model_form.origin("http://127.0.0.1:9") == model_form.origin(typed)) is same
+
+
+def test_a_default_port_written_or_not_is_the_same_server() -> None:
+    assert model_form.origin("https://models.corp.example") == model_form.origin(
+        "https://models.corp.example:443/v1"
+    )
+    assert model_form.origin("http://models.corp.example") != model_form.origin(
+        "https://models.corp.example"
+    )
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+async def test_a_new_version_on_another_server_does_not_keep_the_key(
+    admin_user: SimulatedUser, conn: db.Connection, settings: Settings, locale: Locale
+) -> None:
+    conn.execute("UPDATE users SET locale = %s WHERE name = 'ada'", (locale,))
+    register(conn, settings, "coder", "http://127.0.0.1:9", api_key=KEY)
+    await admin_user.open("/models")
+    admin_user.find(marker="add-version-coder").click()
+    await admin_user.should_see(marker="model-form-keep-key")
+    assert value_of(admin_user, "model-form-keep-key") is True
+    fill(admin_user, base_url="http://127.0.0.2:9")
+    admin_user.find(marker="model-form-submit").click()
+    said = translator(locale)("models.refused.key_elsewhere")
+    await admin_user.should_see(said, retries=WAIT)
+    assert len(stored_versions(conn)) == 1  # nothing registered, the key sent nowhere
+    assert value_of(admin_user, "model-form-base_url") == "http://127.0.0.2:9"  # kept as typed
+    # Typed again for the new server, it is the new version's key.
+    fill(admin_user, api_key="sk-other-server")
+    admin_user.find(marker="model-form-submit").click()
+    await admin_user.should_not_see(marker="model-form-submit", retries=WAIT)
+    _, moved = stored_versions(conn)
+    assert settings.model_key is not None
+    unsealed = keys.unseal(settings.model_key, bytes(moved["api_key_encrypted"]), "coder")
+    assert (moved["base_url"], unsealed) == ("http://127.0.0.2:9", "sk-other-server")
+
+
+async def test_with_the_database_refusing_registering_says_so_and_nothing_is_lost(
+    admin_user: SimulatedUser,
+    conn: db.Connection,
+    settings: Settings,
+    pg_admin_url: str,
+    database_url: str,
+) -> None:
+    register(conn, settings, "coder", "http://127.0.0.1:9")
+    await admin_user.open("/models")
+    admin_user.find(marker="add-version-coder").click()
+    await admin_user.should_see(marker="model-form-submit")
+    fill(admin_user, temperature=0.7)
+    with services.database_refusing(pg_admin_url, database_url):
+        admin_user.find(marker="model-form-submit").click()
+        await admin_user.should_see(
+            "The database cannot be reached right now. Try again shortly.", retries=WAIT
+        )
+        admin_user.find(marker="model-form-message")  # the dialog stays, as typed
+        assert value_of(admin_user, "model-form-temperature") == 0.7
+    with db.connect(database_url) as again:  # the refusal ended every session, conn's too
+        assert len(stored_versions(again)) == 1
+
+
+async def test_with_the_database_refusing_the_versions_say_so(
+    admin_user: SimulatedUser,
+    conn: db.Connection,
+    settings: Settings,
+    pg_admin_url: str,
+    database_url: str,
+) -> None:
+    register(conn, settings, "coder", "http://127.0.0.1:9")
+    await admin_user.open("/models")
+    await admin_user.should_see(marker="model-versions")
+    with services.database_refusing(pg_admin_url, database_url):
+        admin_user.find(marker="show-versions-coder").click()
+        await admin_user.should_see(marker="unavailable", retries=WAIT)
+        await admin_user.should_not_see(marker="model-versions")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,9 @@ policy, the template's placeholders, the model key). Each refusal is said in the
 language and the form stays as typed: nothing is lost.
 
 An API key never reaches the browser: a new version keeps the current one by reading it
-back (sealed) on the server when the admin leaves the box ticked."""
+back (sealed) on the server when the admin leaves the box ticked, and only when the new
+version talks to the same server (scheme, host and port): a kept key is never sent to a
+server it was not typed for."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from nicegui import ui
@@ -100,6 +103,8 @@ def invalid_words(t: Translate, error: msgspec.ValidationError) -> str:
 def refusal_words(t: Translate, exc: ArenaError) -> str:
     """endpoints.register's refusal in the admin's language; one this page does not know
     in the appliance's own words."""
+    if isinstance(exc, KeyElsewhere):
+        return t("models.refused.key_elsewhere")
     if isinstance(exc, keys.NoModelKey):
         unreadable = "cannot be decrypted" in exc.detail
         return t("models.refused.key_unreadable" if unreadable else "models.refused.no_model_key")
@@ -116,21 +121,44 @@ def register_typed(
     conn: Connection, settings: Settings, body: NewModel, keep_key: bool, by: Actor
 ) -> Registered:
     """endpoints.register with the body; `keep_key` and no key typed: the endpoint's
-    current key, unsealed here on the server."""
+    current key, unsealed here on the server, when the new URL names the same server as
+    the current version's (KeyElsewhere otherwise: the key is typed again for a new one)."""
     api_key = body.api_key
     if api_key is None and keep_key:
-        api_key = current_key(conn, settings, body.name)
+        api_key = current_key(conn, settings, body.name, body.base_url)
     reg = Registration(
         body.name, body.base_url, body.model, api_key, body.sampling, body.prompt_template
     )
     return endpoints.register(conn, settings, reg, by)
 
 
-def current_key(conn: Connection, settings: Settings, name: str) -> str | None:
+def current_key(conn: Connection, settings: Settings, name: str, base_url: str) -> str | None:
     row = queries.current_version_with_key(conn, name)
     if row is None or row["api_key_encrypted"] is None:
         return None
+    if origin(row["base_url"]) != origin(base_url):
+        raise KeyElsewhere(f"the current API key of {name!r} is for another server")
     return keys.unseal(keys.require(settings.model_key), bytes(row["api_key_encrypted"]), name)
+
+
+# The port a URL without one talks to.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class KeyElsewhere(ArenaError):
+    """The kept key was typed for another server than the new version's URL names."""
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of `url`, as a server is told apart: the same server whatever
+    the case or whether the default port is written."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: this URL matches no other
+        return scheme, url.strip(), None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
 
 
 Submit = Callable[[Typed, ui.label], Awaitable[bool]]
@@ -205,6 +233,8 @@ class ModelForm:
         fields["keep_key"] = keep
         help_key = "models.key_help_kept" if has_key else "models.key_help"
         ui.label(t(help_key)).classes("text-xs opacity-70")
+        if has_key:
+            ui.label(t("models.key_same_server")).classes("text-xs opacity-70")
 
     def _typed(self, fields: dict[str, Any]) -> Typed:
         def value(key: str) -> Any:

@@ -73,6 +73,12 @@ async def acting_admin(page: Page, path: str) -> Actor | None:
     return Actor(user, page.source)
 
 
+def unavailable(t: Translate) -> None:
+    """Where a section would be when the database cannot be read: said, not a dead page."""
+    label = ui.label(t("error.unavailable")).classes("text-negative").props('role="alert"')
+    label.mark("unavailable")
+
+
 def template_words(t: Translate, template: str) -> str:
     """A template has no name: the shipped one is "default", any other "custom"; the hash
     tells two custom ones apart."""
@@ -127,8 +133,12 @@ class ModelsView:
 
     @ui.refreshable_method
     async def listing(self) -> None:
-        rows = await self.page.console.call(endpoints.all_endpoints)
         self.checks = {}
+        try:
+            rows = await self.page.console.call(endpoints.all_endpoints)
+        except UNAVAILABLE:
+            unavailable(self.t)
+            return
         if not rows:
             ui.label(self.t("models.empty")).classes("opacity-70").mark("models-empty")
             return
@@ -203,6 +213,9 @@ class ModelsView:
             found, rows = await page.console.call(endpoints.endpoint_with_versions, self.chosen)
         except NotFound:
             return
+        except UNAVAILABLE:
+            unavailable(t)
+            return
         with ui.card().classes("w-full gap-2").mark("model-versions"):
             ui.label(t("models.versions_of", name=found["name"])).classes("font-semibold")
             ui.label(t("models.versions_help")).classes("text-sm opacity-80")
@@ -241,11 +254,11 @@ class ModelsView:
         except msgspec.ValidationError as error:
             message.text = model_form.invalid_words(t, error)
             return False
-        by = await acting_admin(self.page, "/models")
-        if by is None:
-            return False
         settings = self.page.console.settings
         try:
+            by = await acting_admin(self.page, "/models")
+            if by is None:
+                return False
             done = await self.page.console.call(
                 model_form.register_typed, settings, body, typed.keep_key, by
             )

@@ -64,6 +64,8 @@ MESSAGES: dict[str, str] = {
     "models.invalid.seed": "The seed is a whole number of 0 or more, or empty.",
     "models.invalid.prompt_template": "Enter a prompt template (at most 20,000 characters).",
     "models.invalid.other": "The form was refused: {detail}",
+    "models.key_same_server": "The current key is kept only when the new version's base URL names the same server (scheme, host and port).",
+    "models.refused.key_elsewhere": "The base URL names a different server from the current version's, so the current API key is not kept: type the key for the new server, or untick the box for no key.",
     "models.refused.no_model_key": "This appliance has no model key to encrypt API keys with (ARENA_MODEL_KEY). Leave the key empty, or ask the operator to set one.",
     "models.refused.check_no_model_key": "The endpoint's API key cannot be read: this console has no model key (ARENA_MODEL_KEY). Ask the operator to set it for the console too.",
     "models.refused.key_unreadable": "The current API key cannot be decrypted with the configured model key. Type the key again.",

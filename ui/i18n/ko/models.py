@@ -64,6 +64,8 @@ MESSAGES: dict[str, str] = {
     "models.invalid.seed": "시드는 0 이상의 정수이거나 비워 둡니다.",
     "models.invalid.prompt_template": "프롬프트 템플릿을 입력하십시오 (최대 20,000자).",
     "models.invalid.other": "입력이 거부되었습니다: {detail}",
+    "models.key_same_server": "새 버전의 기본 URL이 같은 서버(스킴, 호스트, 포트)를 가리킬 때만 현재 키를 유지합니다.",
+    "models.refused.key_elsewhere": "기본 URL이 현재 버전과 다른 서버를 가리키므로 현재 API 키를 유지하지 않습니다. 새 서버의 키를 입력하거나, 키 없이 쓰려면 선택을 해제하십시오.",
     "models.refused.no_model_key": "이 어플라이언스에는 API 키를 암호화할 모델 키(ARENA_MODEL_KEY)가 없습니다. 키를 비우거나 운영자에게 설정을 요청하십시오.",
     "models.refused.check_no_model_key": "엔드포인트의 API 키를 읽을 수 없습니다. 이 콘솔에 모델 키(ARENA_MODEL_KEY)가 없습니다. 운영자에게 콘솔에도 설정하도록 요청하십시오.",
     "models.refused.key_unreadable": "설정된 모델 키로 현재 API 키를 복호화할 수 없습니다. 키를 다시 입력하십시오.",
