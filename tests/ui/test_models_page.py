@@ -18,6 +18,7 @@ from nicegui import ui
 from nicegui.testing.user import User as SimulatedUser
 
 from appliance import db
+from appliance.metrics import latency
 from appliance.metrics.reports import WINDOWS
 from appliance.models import endpoints, keys
 from appliance.models.endpoints import DEFAULT_PROMPT_TEMPLATE, Registration, Sampling
@@ -485,6 +486,35 @@ async def test_a_shorter_window_and_one_versions_hourly_history(
     assert isinstance(chart, ui.echart)
     series = chart.props["options"]["series"]
     assert [s["name"] for s in series] == ["p50", "p95", "p99"] and len(series[1]["data"]) == 24
+
+
+@pytest.mark.usefixtures("requests_made")
+async def test_the_model_thresholds_are_edited_here_audited_and_leave_the_problems_alone(
+    admin_user: SimulatedUser, conn: db.Connection
+) -> None:
+    await admin_user.open("/models")
+    assert texts(admin_user, "model-latency-row-fast@1")[0] == "400 ms · good"
+    set_value(admin_user, "model-latency-warning", 300)
+    set_value(admin_user, "model-latency-danger", 1000)
+    admin_user.find(marker="model-latency-save").click()
+    await admin_user.should_see("Thresholds saved.")
+    for _ in range(WAIT):  # the table is read again in a thread
+        if texts(admin_user, "model-latency-row-fast@1")[:1] == ["400 ms · warning"]:
+            break
+        await asyncio.sleep(0.1)
+    assert texts(admin_user, "model-latency-row-fast@1")[0] == "400 ms · warning"
+    stored = conn.execute(
+        "SELECT key_kind, warning_ms, danger_ms FROM latency_thresholds ORDER BY key_kind"
+    ).fetchall()
+    assert [(r["key_kind"], r["warning_ms"], r["danger_ms"]) for r in stored if r["key_kind"]
+            == "model"] == [("model", 300.0, 1000.0)]  # fmt: skip
+    problem = latency.stored_thresholds(conn, "problem")
+    assert (problem.warning_from, problem.danger_from) == (1000.0, 2000.0)
+    event = conn.execute(
+        "SELECT target, detail FROM audit_events WHERE action = 'latency.thresholds'"
+    ).fetchone()
+    assert event is not None and event["target"] == "model"
+    assert event["detail"]["new"] == {"warning_ms": 300.0, "danger_ms": 1000.0}
 
 
 async def test_an_author_is_sent_to_the_problems(author_user: SimulatedUser) -> None:

@@ -11,9 +11,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from appliance.metrics import latency, reports
+from appliance.metrics import reports
 from appliance.metrics.reports import KeyLatencyView, LatencyHistory, LatencyReport
-from appliance.metrics.thresholds import ThresholdsRefused
 from appliance.vocabulary import KeyKind
 from ui import session
 from ui.admin.latency_widgets import LatencyBoard, cell
@@ -41,6 +40,12 @@ class LatencyPage(LatencyBoard[LatencyReport, KeyLatencyView]):
     empty_key = "latency.no_problems"
     stale_help_key = "latency.stale_help"
 
+    thresholds_title_key = "latency.thresholds"
+    thresholds_help_key = "latency.thresholds_help"
+
+    def now(self) -> datetime:
+        return now()
+
     async def build(self) -> None:
         await super().build()
         await self.thresholds()
@@ -56,41 +61,6 @@ class LatencyPage(LatencyBoard[LatencyReport, KeyLatencyView]):
 
     def middle_cells(self, item: KeyLatencyView) -> None:
         cell("td", number(item.count, self.page.locale), "p-2 text-right")
-
-    # -- the thresholds ----------------------------------------------------------------
-
-    async def thresholds(self) -> None:
-        t = self.page.t
-        current = await self.page.console.call(latency.stored_thresholds, KIND)
-        with ui.card().classes("w-full max-w-xl gap-2").mark("latency-thresholds"):
-            ui.label(t("latency.thresholds")).classes("font-semibold")
-            ui.label(t("latency.thresholds_help")).classes("text-sm opacity-80")
-            with ui.row().classes("items-end gap-4"):
-                warning = ui.number(
-                    t("latency.warning_ms"), value=current.warning_from, min=1, step=100
-                ).mark("latency-warning")
-                danger = ui.number(
-                    t("latency.danger_ms"), value=current.danger_from, min=1, step=100
-                ).mark("latency-danger")
-                ui.button(
-                    t("common.save"), on_click=lambda: self.save(warning.value, danger.value)
-                ).mark("latency-save")
-            self.message = ui.label("").props('role="alert"').mark("latency-message")
-
-    async def save(self, warning: float | None, danger: float | None) -> None:
-        t, page = self.page.t, self.page
-        try:
-            await page.console.call(
-                latency.edit_thresholds, page.user, page.source, KIND, warning, danger, now()
-            )
-        except ThresholdsRefused as refused:
-            self.message.classes(replace="text-negative")
-            self.message.text = t(f"latency.refused.{refused.reason}")
-            return
-        self.message.classes(replace="text-positive")
-        self.message.text = t("latency.saved")
-        self.table.refresh()
-        self.history.refresh()
 
 
 def register(console: Console) -> None:

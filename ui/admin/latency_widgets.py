@@ -18,7 +18,7 @@ from nicegui import ui
 
 from appliance.metrics import latency, reports
 from appliance.metrics.reports import LatencyHistory
-from appliance.metrics.thresholds import Thresholds, level
+from appliance.metrics.thresholds import Thresholds, ThresholdsRefused, level
 from appliance.vocabulary import KeyKind, LatencyWindow, Level
 from ui.i18n import moment, number
 from ui.session import Page
@@ -137,16 +137,18 @@ def _level_classes(found: Level | None) -> str:
 
 
 class LatencyBoard(ABC, Generic[ReportT, RowT]):
-    """One browser tab's latency table and history. Every element's marker starts with
-    `mark`."""
+    """One browser tab's latency table and history, and the editor of the key kind's
+    thresholds. Every element's marker starts with `mark`."""
 
     mark: str
-    kind: KeyKind  # whose stored thresholds colour the history
+    kind: KeyKind  # whose stored thresholds colour the table and the history
     columns: tuple[str, ...]  # the first is the key's; "newest" and it are left-aligned
     column_key: str  # a header's key, {} the column
     caption_key: str  # takes {warning} and {danger}
     empty_key: str
     stale_help_key: str
+    thresholds_title_key: str
+    thresholds_help_key: str
     scrolls = False  # a table too wide for narrow screens scrolls in its own box
 
     def __init__(self, page: Page) -> None:
@@ -154,6 +156,10 @@ class LatencyBoard(ABC, Generic[ReportT, RowT]):
         self.window: LatencyWindow = "24h"
         self.key: str | None = None
         self.hours = 24
+
+    @abstractmethod
+    def now(self) -> datetime:
+        """The page's clock (tests may move it)."""
 
     @abstractmethod
     async def load_report(self) -> ReportT:
@@ -269,3 +275,44 @@ class LatencyBoard(ABC, Generic[ReportT, RowT]):
             limits = await self.page.console.call(latency.stored_thresholds, self.kind)
             chart = ui.echart(history_options(found, limits, self.page))
             chart.classes("w-full h-72").mark(f"{self.mark}-history-chart")
+
+    # -- the thresholds ----------------------------------------------------------------
+
+    async def thresholds(self) -> None:
+        t = self.page.t
+        current = await self.page.console.call(latency.stored_thresholds, self.kind)
+        with ui.card().classes("w-full max-w-xl gap-2").mark(f"{self.mark}-thresholds"):
+            ui.label(t(self.thresholds_title_key)).classes("font-semibold")
+            ui.label(t(self.thresholds_help_key)).classes("text-sm opacity-80")
+            with ui.row().classes("items-end gap-4"):
+                warning = ui.number(
+                    t("latency.warning_ms"), value=current.warning_from, min=1, step=100
+                ).mark(f"{self.mark}-warning")
+                danger = ui.number(
+                    t("latency.danger_ms"), value=current.danger_from, min=1, step=100
+                ).mark(f"{self.mark}-danger")
+                ui.button(
+                    t("common.save"), on_click=lambda: self.save(warning.value, danger.value)
+                ).mark(f"{self.mark}-save")
+            self.message = ui.label("").props('role="alert"').mark(f"{self.mark}-message")
+
+    async def save(self, warning: float | None, danger: float | None) -> None:
+        t, page = self.page.t, self.page
+        try:
+            await page.console.call(
+                latency.edit_thresholds,
+                page.user,
+                page.source,
+                self.kind,
+                warning,
+                danger,
+                self.now(),
+            )
+        except ThresholdsRefused as refused:
+            self.message.classes(replace="text-negative")
+            self.message.text = t(f"latency.refused.{refused.reason}")
+            return
+        self.message.classes(replace="text-positive")
+        self.message.text = t("latency.saved")
+        self.table.refresh()
+        self.history.refresh()

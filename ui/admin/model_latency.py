@@ -1,7 +1,8 @@
 """The latency part of /models: per model version, the p50/p95/p99 of the requests the
 appliance made to it (evaluation samples and AI feedback) over a window, its tokens per
 second, its errors, each value in the colour and the words of its threshold level, stale
-rows flagged; and the hourly history of one version. The numbers are metrics.reports' (what
+rows flagged; the hourly history of one version; and the thresholds of key kind `model`,
+which an admin edits here. The numbers are metrics.reports' (what
 GET /api/v1/metrics/models/latency and its /history answer), under the stored thresholds
 of key kind `model`."""
 
@@ -36,11 +37,17 @@ class ModelLatency(LatencyBoard[ModelLatencyReport, ModelLatencyView]):
     caption_key = "models.latency_caption"
     empty_key = "models.latency_empty"
     stale_help_key = "models.latency_stale_help"
+    thresholds_title_key = "models.latency_thresholds"
+    thresholds_help_key = "models.latency_thresholds_help"
     scrolls = True
+
+    def now(self) -> datetime:
+        return now()
 
     async def build(self) -> None:
         ui.label(self.page.t("models.latency")).classes("text-xl font-semibold mt-4")
         await super().build()
+        await self.thresholds()
 
     async def load_report(self) -> ModelLatencyReport:
         return await self.page.console.call(reports.model_latency_report, self.window, now())

@@ -82,6 +82,8 @@ MESSAGES: dict[str, str] = {
     "models.latency": "Latency per model version",
     "models.latency_caption": "The appliance's own requests (evaluation samples and AI feedback). Good below {warning} ms, warning below {danger} ms, danger from there (each value by its own level; the level column is the p95's).",
     "models.latency_empty": "No model versions yet.",
+    "models.latency_thresholds": "Thresholds (p95 of a model's requests)",
+    "models.latency_thresholds_help": "Saved for every model version; the API's model latency report uses them too.",
     "models.latency_tokens": "{median} (mean {mean})",
     "models.latency_stale_help": "No request to this model version ended in the last 15 minutes.",
     "models.latency.column.model": "Model version",

@@ -82,6 +82,8 @@ MESSAGES: dict[str, str] = {
     "models.latency": "모델 버전별 지연 시간",
     "models.latency_caption": "어플라이언스가 직접 보낸 요청(평가 샘플과 AI 피드백)입니다. {warning} ms 미만 정상, {danger} ms 미만 경고, 그 이상 위험 (각 값은 자체 수준, 수준 열은 p95 기준).",
     "models.latency_empty": "아직 모델 버전이 없습니다.",
+    "models.latency_thresholds": "임계값 (모델 요청 시간 p95)",
+    "models.latency_thresholds_help": "모든 모델 버전에 적용되며 API의 모델 지연 시간 보고서도 이 값을 사용합니다.",
     "models.latency_tokens": "{median} (평균 {mean})",
     "models.latency_stale_help": "최근 15분 동안 이 모델 버전에 대한 요청이 끝난 적이 없습니다.",
     "models.latency.column.model": "모델 버전",
