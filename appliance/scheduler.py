@@ -4,6 +4,7 @@ PostgreSQL says is unfinished and asks a worker to reap containers."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -136,8 +137,12 @@ class Lease:
         return conn
 
     def close(self) -> None:
-        """End the session, which releases the lock."""
+        """Release the lock and end the session. Unlocked first: a session's end frees it
+        only once its backend has gone, a moment after the close, and a standby scheduler
+        (or a test) asking right after would find it still held."""
         if self.conn is not None:
+            with contextlib.suppress(psycopg.Error):  # a broken session frees it by ending
+                queries.unlock(self.conn, queries.SCHEDULER_LOCK)
             self.conn.close()
             self.conn = None
 
