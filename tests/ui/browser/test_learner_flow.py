@@ -269,6 +269,9 @@ def type_code(driver: webdriver.Chrome, code: str) -> None:
     content.send_keys(Keys.DELETE)
     for number, line in enumerate(code.rstrip("\n").split("\n")):
         if number:
+            # A completion list CodeMirror may have opened on the last word (a moment later
+            # on a busy machine) takes Enter for itself: close it first, as a person would.
+            content.send_keys(Keys.ESCAPE)
             content.send_keys(Keys.ENTER)
         wanted = len(line) - len(line.lstrip(" "))
         for _ in range(40):
