@@ -246,6 +246,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
     driver.quit()
 
 
+def connected(driver: webdriver.Chrome) -> None:
+    """Until the page's socket has shaken hands with the console: what is typed before that
+    may never reach the server (the login form then sees an empty password)."""
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return window.did_handshake"))
+
+
 @pytest.fixture(scope="session")
 def admin_browser(browser: webdriver.Chrome, console: RunningConsole) -> webdriver.Chrome:
     """The browser, logged in as the admin `ada` through the login form."""
@@ -253,6 +259,7 @@ def admin_browser(browser: webdriver.Chrome, console: RunningConsole) -> webdriv
     name = WebDriverWait(browser, 15).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "input[autocomplete=username]")
     )
+    connected(browser)
     name.send_keys(ADMIN)
     password = browser.find_element(By.CSS_SELECTOR, "input[type=password]")
     password.send_keys(PASSWORD, Keys.ENTER)

@@ -49,6 +49,7 @@ from tests.ui.browser.conftest import (
     RunningConsole,
     _end,
     chromium,
+    connected,
     drain_logs,
     foreign,
     network_events,
@@ -221,6 +222,7 @@ def log_in(driver: webdriver.Chrome, console: RunningConsole, name: str) -> None
     box = wait(driver).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "input[autocomplete=username]")
     )
+    connected(driver)
     box.send_keys(name)
     driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD, Keys.ENTER)
     try:
