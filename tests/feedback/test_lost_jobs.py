@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import redis
 from litestar.testing import TestClient
 from rq.job import Job, JobStatus
@@ -36,6 +37,16 @@ def asked(api: TestClient[Any], token: str, drain: Callable[[], None]) -> str:
     return submission_id
 
 
+@pytest.fixture
+def pending(
+    api: TestClient[Any], learner_token: str, drain: Callable[[], None], crown: Crown
+) -> str:
+    """The id of a judged submission whose feedback, asked of the crowned champion, is
+    queued and not written yet."""
+    crown("coach", "strong")
+    return asked(api, learner_token, drain)
+
+
 def feedback_of(conn: db.Connection, submission_id: str) -> db.Row:
     row = conn.execute(
         "SELECT f.id, f.status, f.reason FROM feedback f JOIN feedback_requests r"
@@ -55,16 +66,13 @@ def earlier(conn: db.Connection, seconds: float) -> None:
 
 
 def test_feedback_whose_job_redis_lost_is_queued_again_and_written(
-    api: TestClient[Any],
-    learner_token: str,
     conn: db.Connection,
     broker: redis.Redis,
     settings: Settings,
     drain: Callable[[], None],
-    crown: Crown,
+    pending: str,
 ) -> None:
-    crown("coach", "strong")
-    submission_id = asked(api, learner_token, drain)
+    submission_id = pending
     broker.flushdb()  # Redis restarted without its data
     assert sweep(conn, broker, settings).enqueued == 0  # just asked: its job may be on its way
     earlier(conn, PENDING_GRACE_S + 1)
@@ -75,15 +83,11 @@ def test_feedback_whose_job_redis_lost_is_queued_again_and_written(
 
 
 def test_a_feedback_job_that_runs_is_not_queued_a_second_time(
-    api: TestClient[Any],
-    learner_token: str,
     conn: db.Connection,
     broker: redis.Redis,
-    drain: Callable[[], None],
-    crown: Crown,
+    pending: str,
 ) -> None:
-    crown("coach", "strong")
-    submission_id = asked(api, learner_token, drain)
+    submission_id = pending
     feedback_id = feedback_of(conn, submission_id)["id"]
     job = Job.fetch(queue.feedback_job_id(feedback_id), connection=broker)
     job.set_status(JobStatus.STARTED)  # a worker took it and waits for the model
@@ -93,15 +97,12 @@ def test_a_feedback_job_that_runs_is_not_queued_a_second_time(
 
 
 def test_feedback_that_waited_an_hour_in_the_queue_still_waits_there(
-    api: TestClient[Any],
-    learner_token: str,
     conn: db.Connection,
     broker: redis.Redis,
     drain: Callable[[], None],
-    crown: Crown,
+    pending: str,
 ) -> None:
-    crown("coach", "strong")
-    submission_id = asked(api, learner_token, drain)
+    submission_id = pending
     earlier(conn, service.GIVE_UP_AFTER_S + 1)  # behind a long queue, not lost
     assert service.requeue_lost(conn, broker, grace_s=0) == 0
     assert feedback_of(conn, submission_id)["status"] == "pending"
@@ -138,10 +139,9 @@ def test_feedback_pending_for_too_long_fails_and_asking_again_retries_it(
     conn: db.Connection,
     broker: redis.Redis,
     drain: Callable[[], None],
-    crown: Crown,
+    pending: str,
 ) -> None:
-    crown("coach", "strong")
-    submission_id = asked(api, learner_token, drain)
+    submission_id = pending
     earlier(conn, service.GIVE_UP_AFTER_S + 1)
     broker.flushdb()
     assert service.requeue_lost(conn, broker, grace_s=0) == 0

@@ -20,9 +20,8 @@ from appliance.registry import store
 from appliance.settings import Settings
 from appliance.workers.worker import WorkerContext
 from tests.bundles import STRONG_SUITE, WEAK_SUITE, mini_bundle
-from tests.conftest import make_settings
 from tests.llm_server import KnownProblem, ScriptedServer
-from tests.models.conftest import ALLOWED_HOSTS, MODEL_KEY, MODEL_TIMEOUT_S
+from tests.models import conftest as model_fixtures
 
 HARD_PROBLEM = "hard-clamp"
 # What the server recognises the test problems by: their prompts carry the signature.
@@ -31,15 +30,8 @@ Register = Callable[..., str]
 Crown = Callable[..., str]
 
 
-@pytest.fixture
-def settings(database_url: str, redis_url: str) -> Settings:
-    return make_settings(
-        database_url,
-        redis_url,
-        ARENA_MODEL_KEY=MODEL_KEY,
-        ARENA_MODEL_HOSTS=ALLOWED_HOSTS,
-        ARENA_MODEL_TIMEOUT_SECONDS=MODEL_TIMEOUT_S,
-    )
+# The models' settings: a model key, the allow-list and a short model timeout.
+settings = model_fixtures.settings
 
 
 @pytest.fixture
